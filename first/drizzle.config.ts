@@ -1,0 +1,7 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "sqlite",
+  schema: "./first/catalog/schema.ts",
+  out: "./first/db/migrations",
+});

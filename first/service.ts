@@ -1,0 +1,30 @@
+import { Elysia } from "elysia";
+import type { ServiceDefinition } from "../shared/start-service";
+import { createUpstream } from "../shared/upstream";
+import { createCatalog } from "./catalog/catalog";
+import { catalogRoutes } from "./catalog/routes";
+import { items } from "./catalog/schema";
+import { chainRoutes } from "./chain/routes";
+import { type FirstConfig, parseFirstConfig } from "./config";
+import { migrations } from "./db/migrations.gen";
+import { fibRoutes } from "./fib/routes";
+
+const schema = { items };
+
+export const firstService: ServiceDefinition<FirstConfig, typeof schema> = {
+  name: "first",
+  parseConfig: parseFirstConfig,
+  schema,
+  migrations,
+  routes: ({ config, database }) => {
+    const second = createUpstream({
+      name: "second",
+      baseUrl: config.SECOND_URL,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    });
+    return new Elysia({ name: "first-routes" })
+      .use(chainRoutes(second, config.CHAIN_SLEEP_MAX_MS))
+      .use(fibRoutes(config.FIB_MAX_N))
+      .use(catalogRoutes(createCatalog(database.db, second)));
+  },
+};

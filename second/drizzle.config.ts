@@ -1,0 +1,7 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "sqlite",
+  schema: "./second/inventory/schema.ts",
+  out: "./second/db/migrations",
+});

@@ -1,0 +1,28 @@
+import { Elysia } from "elysia";
+import type { ServiceDefinition } from "../shared/start-service";
+import { createUpstream } from "../shared/upstream";
+import { parseSecondConfig, type SecondConfig } from "./config";
+import { migrations } from "./db/migrations.gen";
+import { httpbinRoutes } from "./httpbin/routes";
+import { createInventory } from "./inventory/inventory";
+import { inventoryRoutes } from "./inventory/routes";
+import { stocks } from "./inventory/schema";
+
+const schema = { stocks };
+
+export const secondService: ServiceDefinition<SecondConfig, typeof schema> = {
+  name: "second",
+  parseConfig: parseSecondConfig,
+  schema,
+  migrations,
+  routes: ({ config, database }) => {
+    const httpbin = createUpstream({
+      name: "httpbin",
+      baseUrl: config.HTTPBIN_URL,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    });
+    return new Elysia({ name: "second-routes" })
+      .use(httpbinRoutes(httpbin))
+      .use(inventoryRoutes(createInventory(database.db)));
+  },
+};

@@ -1,0 +1,53 @@
+import { HttpError } from "./errors";
+
+export const bodyTooLarge = (limit: number) =>
+  new HttpError(413, "body_too_large", `request bodies are limited to ${limit} bytes`);
+
+/** Reads a body stream, giving up as soon as it grows past `limit` (covers chunked bodies with no length). */
+export async function readBodyLimited(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+  if (body === null) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw bodyTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const joined = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return joined;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+const carriesBody = (request: Request) =>
+  request.headers.has("transfer-encoding") || Number(request.headers.get("content-length") ?? 0) > 0;
+
+/**
+ * Parses a JSON request body within `limit` bytes; every failure is a 4xx HttpError. A request without a body
+ * yields undefined, which a route's body schema then rejects (or a body-less route ignores).
+ */
+export async function parseJsonBody(request: Request, limit: number): Promise<unknown> {
+  if (!carriesBody(request)) return undefined;
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
+    throw new HttpError(415, "unsupported_media_type", "send the body as application/json");
+  }
+  const bytes = await readBodyLimited(request.body, limit);
+  if (bytes.byteLength === 0) throw new HttpError(400, "invalid_body", "the request body is empty");
+  try {
+    return JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new HttpError(400, "invalid_body", "the request body is not valid UTF-8 JSON");
+  }
+}

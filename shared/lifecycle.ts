@@ -1,0 +1,73 @@
+import type { AnyElysia } from "elysia";
+import type { Logger } from "./logger";
+import { listen } from "./runtime";
+import type { Readiness } from "./service-app";
+
+export interface ServeOptions {
+  app: AnyElysia;
+  port: number;
+  hostname: string;
+  graceMs: number;
+  log: Logger;
+  readiness: Readiness;
+  /** Run after the listener has stopped, in order (flush telemetry, close the database…). */
+  closers: Array<() => unknown>;
+}
+
+export interface Serving {
+  port: number;
+  /** Drains and closes everything; safe to call more than once. Resolves when done. */
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Resolves true if `promise` settled within `ms`, false if the time ran out first. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return outcome;
+}
+
+/**
+ * Starts listening, and on SIGTERM/SIGINT: report not-ready, stop accepting, let in-flight requests finish
+ * within the grace period (then cut them off), run the closers and exit 0.
+ */
+export function serve({ app, port, hostname, graceMs, log, readiness, closers }: ServeOptions): Serving {
+  const listener = listen(app, port, hostname);
+  log.info({ port: listener.port, hostname }, "listening");
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) => {
+    stopping ??= (async () => {
+      readiness.draining = true;
+      log.info({ reason, grace_ms: graceMs }, "shutting down");
+      if (!(await settlesWithin(listener.stop(false), graceMs))) {
+        log.warn({ grace_ms: graceMs }, "grace period over, closing the remaining connections");
+        await listener.stop(true);
+      }
+      for (const close of closers) {
+        try {
+          await close();
+        } catch (error) {
+          log.error({ err: error }, "error while closing");
+        }
+      }
+      log.info("stopped");
+    })();
+    return stopping;
+  };
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      void shutdown(signal).then(() => process.exit(0));
+    });
+  }
+  process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
+
+  return { port: listener.port, shutdown };
+}

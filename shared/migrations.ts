@@ -1,0 +1,35 @@
+import type { Client } from "@libsql/client";
+
+/** One drizzle-kit migration, embedded in the bundle by `tools/embed-migrations.ts` (see `db:generate`). */
+export interface EmbeddedMigration {
+  tag: string;
+  /** sha256 of the SQL file, as drizzle-kit's own migrator records it. */
+  hash: string;
+  folderMillis: number;
+  statements: string[];
+}
+
+/** drizzle's bookkeeping table, so databases migrated here and by `drizzle-kit migrate` agree. */
+const TABLE = "__drizzle_migrations";
+
+/**
+ * Applies the migrations newer than the last one recorded, all in one write batch (one transaction), and
+ * returns the tags applied. Works the same on an embedded file and on a remote libSQL server.
+ */
+export async function applyMigrations(client: Client, migrations: readonly EmbeddedMigration[]): Promise<string[]> {
+  await client.execute(
+    `CREATE TABLE IF NOT EXISTS ${TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
+  );
+  const last = await client.execute(`SELECT created_at FROM ${TABLE} ORDER BY created_at DESC LIMIT 1`);
+  const lastMillis = last.rows.length > 0 ? Number(last.rows[0]?.[0]) : Number.NEGATIVE_INFINITY;
+  const pending = migrations.filter((m) => m.folderMillis > lastMillis);
+  if (pending.length === 0) return [];
+  await client.batch(
+    pending.flatMap((m) => [
+      ...m.statements.filter((s) => s.trim().length > 0),
+      { sql: `INSERT INTO ${TABLE} (hash, created_at) VALUES (?, ?)`, args: [m.hash, m.folderMillis] },
+    ]),
+    "write",
+  );
+  return pending.map((m) => m.tag);
+}

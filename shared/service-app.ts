@@ -1,0 +1,112 @@
+import { Elysia, ValidationError } from "elysia";
+import { databaseFailure } from "./database";
+import { errorBody, HttpError } from "./errors";
+import { bodyTooLarge, parseJsonBody } from "./json-body";
+import type { Logger } from "./logger";
+
+export interface Readiness {
+  /** Resolves when the service can do its work; rejects with the reason it cannot. */
+  check(): Promise<void>;
+  /** Set once shutdown starts, so load balancers stop sending new work before the listener closes. */
+  draining: boolean;
+}
+
+export interface ServiceAppOptions {
+  name: string;
+  bodyLimitBytes: number;
+  log: Logger;
+  readiness: Readiness;
+}
+
+const PARSE_CODES = new Set(["PARSE", "INVALID_COOKIE_SIGNATURE", "INVALID_FILE_TYPE"]);
+
+/** "body.name: Expected string length less or equal to 64" — never the rejected value itself. */
+function describeValidation(error: ValidationError): string {
+  const first = error.valueError;
+  if (!first) return `invalid ${error.type}`;
+  const where = first.path ? `${error.type}${first.path.replaceAll("/", ".")}` : error.type;
+  return `${where}: ${first.message}`;
+}
+
+function toErrorResponse(code: string | number, error: unknown): { status: number; code: string; message: string } {
+  if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message };
+  // Elysia wraps whatever the body parser threw in a ParseError.
+  if (code === "PARSE" && error instanceof Error && error.cause instanceof HttpError)
+    return toErrorResponse(0, error.cause);
+  if (error instanceof ValidationError) {
+    const onBody = error.type === "body";
+    return {
+      status: onBody ? 422 : 400,
+      code: onBody ? "validation_failed" : "bad_request",
+      message: describeValidation(error),
+    };
+  }
+  if (code === "NOT_FOUND") return { status: 404, code: "not_found", message: "no route matches this request" };
+  if (typeof code === "string" && PARSE_CODES.has(code)) {
+    return { status: 400, code: "invalid_body", message: "the request body could not be parsed" };
+  }
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return { status, code: "bad_request", message: "the request was rejected" };
+  }
+  return { status: 500, code: "internal", message: "internal error" };
+}
+
+/**
+ * The Elysia instance every service starts from: the JSON error shape, the body-size limit, one access-log
+ * line per request, `/health` and `/ready`. Services `.use()` their feature routes on it.
+ */
+export function createServiceApp({ name, bodyLimitBytes, log, readiness }: ServiceAppOptions) {
+  const startedAt = new WeakMap<Request, number>();
+
+  // Bun's own limit answers 413 with no body; keep it well above ours so that ours, with the JSON shape, decides.
+  const transportLimit = Math.max(bodyLimitBytes * 8, 1024 * 1024);
+
+  return new Elysia({ name, serve: { reusePort: false, maxRequestBodySize: transportLimit } })
+    .onRequest(({ request }) => {
+      startedAt.set(request, performance.now());
+      if (Number(request.headers.get("content-length") ?? 0) > bodyLimitBytes) throw bodyTooLarge(bodyLimitBytes);
+    })
+    .onParse({ as: "global" }, ({ request }) => parseJsonBody(request, bodyLimitBytes))
+    .onError({ as: "global" }, ({ code, error, set, request }) => {
+      const dbError = databaseFailure(error);
+      const mapped = dbError
+        ? { status: 503, code: "database_unavailable", message: "the database is unavailable" }
+        : toErrorResponse(code, error);
+      if (mapped.status >= 500) {
+        const where = { method: request.method, path: new URL(request.url).pathname };
+        const cause = dbError ? { db_code: dbError.code, reason: dbError.message } : { err: error };
+        log.error({ ...where, ...cause }, mapped.message);
+      }
+      set.status = mapped.status;
+      return errorBody(mapped.code, mapped.message);
+    })
+    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
+      const began = startedAt.get(request);
+      log.info(
+        {
+          method: request.method,
+          route: route || undefined,
+          status: typeof set.status === "number" ? set.status : 200,
+          duration_ms: began === undefined ? undefined : Math.round((performance.now() - began) * 100) / 100,
+        },
+        "request",
+      );
+    })
+    .get("/health", () => ({ status: "ok" }))
+    .get("/ready", async ({ set }) => {
+      if (readiness.draining) {
+        set.status = 503;
+        return errorBody("draining", "shutting down");
+      }
+      try {
+        await readiness.check();
+        return { status: "ready" };
+      } catch (error) {
+        set.status = 503;
+        const reason = error instanceof Error ? error.message : String(error);
+        log.warn({ reason }, "not ready");
+        return errorBody("not_ready", reason);
+      }
+    });
+}

@@ -1,0 +1,96 @@
+// The chain first → second → HTTPBin, run as compiled binaries from empty directories.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { binaries } from "../support/binaries";
+import { type Httpbin, startHttpbin } from "../support/httpbin";
+import { freePort } from "../support/ports";
+import { type Service, startBinary } from "../support/processes";
+
+let httpbin: Httpbin;
+let bins: { first: string; second: string };
+const running: Service[] = [];
+
+async function start(binary: string, env: Record<string, string>) {
+  const service = await startBinary(binary, env);
+  running.push(service);
+  return service;
+}
+
+beforeAll(async () => {
+  [httpbin, bins] = await Promise.all([startHttpbin(), binaries()]);
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((s) => s.stop("SIGKILL")));
+  await httpbin?.stop("SIGKILL");
+});
+
+describe("POST / chain", () => {
+  test("first answers with HTTPBin's JSON as relayed by second", async () => {
+    const second = await start(bins.second, { HTTPBIN_URL: httpbin.url });
+    const first = await start(bins.first, { SECOND_URL: second.url, CHAIN_SLEEP_MAX_MS: "50" });
+
+    const response = await fetch(`${first.url}/`, { method: "POST" });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { url: string; headers: Record<string, string> };
+    expect(body.url).toBe(`${httpbin.url}/delay/0`);
+    // HTTPBin echoes the request second made, so this proves the call really went through second to HTTPBin.
+    expect(body.headers.Host).toBe(new URL(httpbin.url).host);
+  });
+
+  test("second down → first answers 502 JSON quickly", async () => {
+    const first = await start(bins.first, {
+      SECOND_URL: `http://127.0.0.1:${await freePort()}`,
+      CHAIN_SLEEP_MAX_MS: "0",
+    });
+    const started = performance.now();
+    const response = await fetch(`${first.url}/`, { method: "POST" });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({
+      error: { code: "upstream_unreachable", message: "second is unreachable" },
+    });
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  test("HTTPBin slower than UPSTREAM_TIMEOUT_MS → 504 JSON when the timeout expires", async () => {
+    const second = await start(bins.second, {
+      HTTPBIN_URL: `${httpbin.url}/slow/3`,
+      UPSTREAM_TIMEOUT_MS: "500",
+    });
+    const started = performance.now();
+    const response = await fetch(`${second.url}/`, { method: "POST" });
+    const elapsed = performance.now() - started;
+    expect(response.status).toBe(504);
+    expect(await response.json()).toEqual({
+      error: { code: "upstream_timeout", message: "httpbin did not answer within 500 ms" },
+    });
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(2500);
+  });
+
+  test("a 504 from second reaches first's caller as a 502 naming second", async () => {
+    const second = await start(bins.second, { HTTPBIN_URL: `${httpbin.url}/slow/3`, UPSTREAM_TIMEOUT_MS: "300" });
+    const first = await start(bins.first, { SECOND_URL: second.url, CHAIN_SLEEP_MAX_MS: "0" });
+    const response = await fetch(`${first.url}/`, { method: "POST" });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toEqual({ error: { code: "upstream_error", message: "second answered 504" } });
+  });
+
+  test("SIGTERM during an in-flight request: it completes, then the process exits 0", async () => {
+    const second = await start(bins.second, { HTTPBIN_URL: `${httpbin.url}/slow/1`, UPSTREAM_TIMEOUT_MS: "5000" });
+    const first = await start(bins.first, { SECOND_URL: second.url, CHAIN_SLEEP_MAX_MS: "0" });
+
+    const inFlight = fetch(`${first.url}/`, { method: "POST" });
+    await new Promise((r) => setTimeout(r, 300));
+    const exited = first.stop("SIGTERM");
+
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { url: string }).url).toEndWith("/delay/0");
+    expect(await exited).toEqual({ code: 0, signal: null });
+    // New connections are refused once it is down.
+    expect(fetch(`${first.url}/health`)).rejects.toThrow();
+    const messages = first.logs().map((l) => l.msg);
+    expect(messages).toContain("shutting down");
+    expect(messages.at(-1)).toBe("stopped");
+  });
+});

@@ -1,0 +1,34 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, waitForOk } from "./ports";
+import { type Proc, spawnProc } from "./processes";
+
+const APP_DIR = join(import.meta.dir, "../../tools/httpbin");
+
+export interface Httpbin extends Proc {
+  url: string;
+}
+
+/** A real HTTPBin (Debian python3-httpbin under gunicorn, see tools/httpbin/app.py) on a free loopback port. */
+export async function startHttpbin(): Promise<Httpbin> {
+  const gunicorn = ["/usr/bin/gunicorn", "/usr/local/bin/gunicorn"].find((p) => existsSync(p));
+  if (!gunicorn) {
+    throw new Error("gunicorn not found: install HTTPBin with `sudo apt-get install python3-httpbin gunicorn`");
+  }
+  const port = await freePort();
+  const proc = spawnProc(
+    "httpbin",
+    gunicorn,
+    ["--chdir", APP_DIR, "-k", "gthread", "--threads", "32", "-b", `127.0.0.1:${port}`, "app:application"],
+    {},
+    APP_DIR,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForOk(`${url}/get`);
+  } catch (error) {
+    await proc.stop("SIGKILL");
+    throw new Error(`HTTPBin did not start: ${(error as Error).message}\n${proc.output()}`);
+  }
+  return Object.assign(proc, { url });
+}

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, waitForOk } from "./ports";
+
+/** A process under test, with its output kept for assertions and failure messages. */
+export class Proc {
+  readonly stdout: string[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+  ) {
+    const collect = (into: string[]) => {
+      let partial = "";
+      return (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split("\n");
+        partial = lines.pop() ?? "";
+        into.push(...lines);
+      };
+    };
+    child.stdout?.on("data", collect(this.stdout));
+    child.stderr?.on("data", collect(this.stderr));
+    this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  }
+
+  /** Parsed JSON log lines written so far. */
+  logs(): Record<string, unknown>[] {
+    return this.stdout.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  output(): string {
+    return [...this.stdout, ...this.stderr].join("\n");
+  }
+
+  /** Sends `signal` and waits for the exit, killing hard after `timeoutMs`. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000) {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.exited;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    const result = await this.exited;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+/** A fresh empty directory under the system temp dir, with no node_modules anywhere above it. */
+export const emptyDir = (prefix = "twinbin-") => mkdtempSync(join(tmpdir(), prefix));
+
+export function spawnProc(name: string, command: string, args: string[], env: Record<string, string>, cwd: string) {
+  const child = spawn(command, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Proc(name, child);
+}
+
+export interface Service extends Proc {
+  url: string;
+  port: number;
+  cwd: string;
+}
+
+/** Starts a compiled service binary in `cwd` (an empty temp dir by default) and waits for /health. */
+export async function startBinary(
+  binary: string,
+  env: Record<string, string> = {},
+  cwd = emptyDir(),
+): Promise<Service> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const proc = spawnProc(binary, binary, [], { HOST: "127.0.0.1", LOG_LEVEL: "info", ...env, PORT: String(port) }, cwd);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      waitForOk(`${url}/health`),
+      proc.exited.then(({ code }) => {
+        throw new Error(`exited with ${code} before serving`);
+      }),
+    ]);
+  } catch (error) {
+    await proc.stop("SIGKILL");
+    throw new Error(`${binary} did not start: ${(error as Error).message}\n${proc.output()}`);
+  }
+  return Object.assign(proc, { url, port, cwd });
+}
