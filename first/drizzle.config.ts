@@ -4,4 +4,5 @@ export default defineConfig({
   dialect: "sqlite",
   schema: "./first/catalog/schema.ts",
   out: "./first/db/migrations",
+  migrations: { table: "__drizzle_migrations_first" },
 });

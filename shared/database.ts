@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Client, createClient, LibsqlError } from "@libsql/client";
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 
 /** Path of an embedded `file:` database ("file:data/x.db" is relative to the working directory). */
@@ -19,14 +20,32 @@ export interface Database<S extends Record<string, unknown>> {
   close(): void;
 }
 
+/** A fetch whose every call gives up after `timeoutMs`, so a stalled libSQL server cannot hold a request. */
+function fetchWithTimeout(timeoutMs: number) {
+  return (input: Request | string | URL, init?: RequestInit) => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return fetch(input, { ...init, signal });
+  };
+}
+
+/**
+ * Opens the embedded file (creating its directory) or connects to a remote libSQL server, whose HTTP calls are
+ * bounded by `timeoutMs`.
+ */
 export function openDatabase<S extends Record<string, unknown>>(
   url: string,
   authToken: string,
   schema: S,
+  timeoutMs = 5000,
 ): Database<S> {
   const file = databaseFilePath(url);
   if (file) mkdirSync(dirname(file), { recursive: true });
-  const client = createClient({ url, ...(authToken ? { authToken } : {}) });
+  const client = createClient({
+    url,
+    ...(authToken ? { authToken } : {}),
+    ...(file ? {} : { fetch: fetchWithTimeout(timeoutMs) }),
+  });
   return {
     client,
     db: drizzle(client, { schema }),
@@ -51,12 +70,17 @@ export function openDatabase<S extends Record<string, unknown>>(
 }
 
 /**
- * The driver error behind a failed query, if that is what `error` is. Drizzle wraps it in an error whose message
- * carries the query parameters (user data), so callers log this one instead.
+ * What went wrong with the database, if `error` is a failed query: the driver's code and message. Drizzle wraps
+ * driver errors in one whose message carries the query parameters (user data), so that wrapper is never reported.
  */
-export function databaseFailure(error: unknown): LibsqlError | undefined {
+export function databaseFailure(error: unknown): { code: string; reason: string } | undefined {
+  let fromDatabase = false;
+  let innermost: Error | undefined;
   for (let current = error; current instanceof Error; current = current.cause) {
-    if (current instanceof LibsqlError) return current;
+    if (current instanceof DrizzleQueryError || current instanceof LibsqlError) fromDatabase = true;
+    if (!(current instanceof DrizzleQueryError)) innermost = current;
   }
-  return undefined;
+  if (!fromDatabase || !innermost) return undefined;
+  const code = innermost instanceof LibsqlError ? innermost.code : innermost.name;
+  return { code, reason: innermost.message };
 }

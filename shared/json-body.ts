@@ -30,8 +30,10 @@ export async function readBodyLimited(body: ReadableStream<Uint8Array> | null, l
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-const carriesBody = (request: Request) =>
-  request.headers.has("transfer-encoding") || Number(request.headers.get("content-length") ?? 0) > 0;
+function carriesBody(request: Request): boolean {
+  const length = request.headers.get("content-length");
+  return length === null ? request.body !== null : Number(length) > 0;
+}
 
 /**
  * Parses a JSON request body within `limit` bytes; every failure is a 4xx HttpError. A request without a body

@@ -62,8 +62,10 @@ export function serve({ app, port, hostname, graceMs, log, readiness, closers }:
     return stopping;
   };
 
+  // `on`, not `once`: Ctrl-C under npm delivers SIGINT twice (from the terminal and forwarded), and an unhandled
+  // second signal would kill the process mid-drain. The grace period bounds the shutdown instead.
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
       void shutdown(signal).then(() => process.exit(0));
     });
   }

@@ -9,25 +9,33 @@ export interface EmbeddedMigration {
   statements: string[];
 }
 
-/** drizzle's bookkeeping table, so databases migrated here and by `drizzle-kit migrate` agree. */
-const TABLE = "__drizzle_migrations";
+/**
+ * drizzle's bookkeeping table, one per service (`migrations.table` in its drizzle.config.ts says the same), so that
+ * two services can share one libSQL server without taking each other's migrations for their own.
+ */
+export const migrationsTable = (service: string) => `__drizzle_migrations_${service}`;
 
 /**
- * Applies the migrations newer than the last one recorded, all in one write batch (one transaction), and
- * returns the tags applied. Works the same on an embedded file and on a remote libSQL server.
+ * Applies the migrations newer than the last one recorded in `table`, all in one write batch (one transaction),
+ * and returns the tags applied. Works the same on an embedded file and on a remote libSQL server.
  */
-export async function applyMigrations(client: Client, migrations: readonly EmbeddedMigration[]): Promise<string[]> {
+export async function applyMigrations(
+  client: Client,
+  migrations: readonly EmbeddedMigration[],
+  table: string,
+): Promise<string[]> {
+  if (!/^\w+$/.test(table)) throw new Error(`invalid migrations table name ${table}`);
   await client.execute(
-    `CREATE TABLE IF NOT EXISTS ${TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
+    `CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
   );
-  const last = await client.execute(`SELECT created_at FROM ${TABLE} ORDER BY created_at DESC LIMIT 1`);
+  const last = await client.execute(`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`);
   const lastMillis = last.rows.length > 0 ? Number(last.rows[0]?.[0]) : Number.NEGATIVE_INFINITY;
   const pending = migrations.filter((m) => m.folderMillis > lastMillis);
   if (pending.length === 0) return [];
   await client.batch(
     pending.flatMap((m) => [
       ...m.statements.filter((s) => s.trim().length > 0),
-      { sql: `INSERT INTO ${TABLE} (hash, created_at) VALUES (?, ?)`, args: [m.hash, m.folderMillis] },
+      { sql: `INSERT INTO ${table} (hash, created_at) VALUES (?, ?)`, args: [m.hash, m.folderMillis] },
     ]),
     "write",
   );

@@ -75,7 +75,7 @@ export function createServiceApp({ name, bodyLimitBytes, log, readiness }: Servi
         : toErrorResponse(code, error);
       if (mapped.status >= 500) {
         const where = { method: request.method, path: new URL(request.url).pathname };
-        const cause = dbError ? { db_code: dbError.code, reason: dbError.message } : { err: error };
+        const cause = dbError ? { db_code: dbError.code, reason: dbError.reason } : { err: error };
         log.error({ ...where, ...cause }, mapped.message);
       }
       set.status = mapped.status;

@@ -3,7 +3,7 @@ import { ConfigError, type Env, type LogLevel } from "./config";
 import { type Database, openDatabase } from "./database";
 import { type Serving, serve } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
-import { applyMigrations, type EmbeddedMigration } from "./migrations";
+import { applyMigrations, type EmbeddedMigration, migrationsTable } from "./migrations";
 import { createServiceApp, type Readiness } from "./service-app";
 
 /** Configuration every service has (see `commonSpec`). */
@@ -68,9 +68,14 @@ export async function startService<C extends CommonConfig, S extends Record<stri
     throw error;
   }
   const log = createLogger(definition.name, config.LOG_LEVEL);
-  const database = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, definition.schema);
+  const database = openDatabase(
+    config.DATABASE_URL,
+    config.DATABASE_AUTH_TOKEN,
+    definition.schema,
+    config.UPSTREAM_TIMEOUT_MS,
+  );
   try {
-    const applied = await applyMigrations(database.client, definition.migrations);
+    const applied = await applyMigrations(database.client, definition.migrations, migrationsTable(definition.name));
     if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
   } catch (error) {
     fail(definition.name, `database ${redactUrl(config.DATABASE_URL)} unusable: ${(error as Error).message}`);

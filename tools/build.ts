@@ -38,6 +38,8 @@ export async function buildService(service: (typeof SERVICES)[number], outDir = 
     minify: { whitespace: true, syntax: true, identifiers: false },
     sourcemap: "none",
     target: "bun",
+    format: "esm",
+    bytecode: true,
     define: { "process.env.NODE_ENV": JSON.stringify("production") },
     plugins: [libsqlNativeAddon()],
   });

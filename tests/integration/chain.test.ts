@@ -88,7 +88,7 @@ describe("POST / chain", () => {
     expect(((await response.json()) as { url: string }).url).toEndWith("/delay/0");
     expect(await exited).toEqual({ code: 0, signal: null });
     // New connections are refused once it is down.
-    expect(fetch(`${first.url}/health`)).rejects.toThrow();
+    await expect(fetch(`${first.url}/health`)).rejects.toThrow();
     const messages = first.logs().map((l) => l.msg);
     expect(messages).toContain("shutting down");
     expect(messages.at(-1)).toBe("stopped");

@@ -1,0 +1,35 @@
+import { describe, expect, test } from "bun:test";
+import { appUnderTest, jsonRequest } from "../../tests/support/app";
+import { secondService } from "../service";
+
+describe("inventory routes", async () => {
+  const { app } = await appUnderTest(secondService);
+
+  test("PUT /stocks/:itemId sets, then overwrites, a quantity", async () => {
+    const set = await app.handle(jsonRequest("PUT", "/stocks/7", { quantity: 4 }));
+    expect(set.status).toBe(200);
+    expect(await set.json()).toEqual({ itemId: 7, quantity: 4 });
+    await app.handle(jsonRequest("PUT", "/stocks/7", { quantity: 0 }));
+    await app.handle(jsonRequest("PUT", "/stocks/3", { quantity: 9 }));
+    const list = await app.handle(new Request("http://localhost/stocks"));
+    expect(await list.json()).toEqual({
+      stocks: [
+        { itemId: 3, quantity: 9 },
+        { itemId: 7, quantity: 0 },
+      ],
+    });
+  });
+
+  test.each([
+    ["/stocks/x", { quantity: 1 }, 400],
+    ["/stocks/-1", { quantity: 1 }, 400],
+    ["/stocks/1", { quantity: -1 }, 422],
+    ["/stocks/1", { quantity: "one" }, 422],
+    ["/stocks/1", { quantity: 2.5 }, 422],
+    ["/stocks/1", {}, 422],
+  ])("PUT %s %p → %d", async (path, body, status) => {
+    const response = await app.handle(jsonRequest("PUT", path, body));
+    expect(response.status).toBe(status);
+    expect(response.headers.get("content-type")).toStartWith("application/json");
+  });
+});

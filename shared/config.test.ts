@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { parseFirstConfig } from "../first/config";
+import { parseSecondConfig } from "../second/config";
+import { ConfigError } from "./config";
+
+describe("configuration", () => {
+  test("defaults are the documented contract", () => {
+    const first = parseFirstConfig({});
+    expect({ ...first }).toMatchObject({
+      PORT: 5000,
+      HOST: "0.0.0.0",
+      SECOND_URL: "http://localhost:6000",
+      CHAIN_SLEEP_MAX_MS: 1000,
+      FIB_MAX_N: 35,
+      UPSTREAM_TIMEOUT_MS: 5000,
+      DATABASE_URL: "file:data/first.db",
+      LOG_LEVEL: "info",
+    });
+    const second = parseSecondConfig({});
+    expect({ ...second }).toMatchObject({
+      PORT: 6000,
+      HTTPBIN_URL: "https://httpbin.org",
+      DATABASE_URL: "file:data/second.db",
+    });
+  });
+
+  test("values from the environment are parsed", () => {
+    const config = parseFirstConfig({ PORT: "8080", FIB_MAX_N: "0", DATABASE_URL: "libsql://db.example:8080" });
+    expect([config.PORT, config.FIB_MAX_N, config.DATABASE_URL]).toEqual([8080, 0, "libsql://db.example:8080"]);
+  });
+
+  test.each([
+    [{ PORT: "abc" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ FIB_MAX_N: "-1" }, "FIB_MAX_N"],
+    [{ FIB_MAX_N: "2.5" }, "FIB_MAX_N"],
+    [{ SECOND_URL: "not a url" }, "SECOND_URL"],
+    [{ UPSTREAM_TIMEOUT_MS: "0" }, "UPSTREAM_TIMEOUT_MS"],
+    [{ DATABASE_URL: "postgres://x/y" }, "DATABASE_URL"],
+    [{ DATABASE_URL: "file:" }, "DATABASE_URL"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+  ])("%p is rejected with one line naming %s", (env, name) => {
+    let error: unknown;
+    try {
+      parseFirstConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain(`${name}=`);
+    expect(message).not.toContain("\n");
+  });
+
+  test("several bad variables are all named in the one line", () => {
+    expect(() => parseSecondConfig({ PORT: "x", HTTPBIN_URL: "::" })).toThrow(/PORT=.*; HTTPBIN_URL=/);
+  });
+});
