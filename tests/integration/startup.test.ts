@@ -128,7 +128,7 @@ describe("remote libSQL server (sqld)", () => {
       // One server, two services, as at scale: each owns its tables, so they can share a database.
       const second = await startBinary(bins.second, { DATABASE_URL: sqld.url });
       const first = await startBinary(bins.first, {
-        DATABASE_URL: sqld.url.replace("http:", "libsql:") + "?tls=0",
+        DATABASE_URL: `${sqld.url.replace("http:", "libsql:")}?tls=0`,
         SECOND_URL: second.url,
       });
       try {
