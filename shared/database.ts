@@ -74,13 +74,15 @@ export function openDatabase<S extends Record<string, unknown>>(
  * driver errors in one whose message carries the query parameters (user data), so that wrapper is never reported.
  */
 export function databaseFailure(error: unknown): { code: string; reason: string } | undefined {
-  let fromDatabase = false;
+  let driverError: LibsqlError | undefined;
+  let wrapped = false;
   let innermost: Error | undefined;
   for (let current = error; current instanceof Error; current = current.cause) {
-    if (current instanceof DrizzleQueryError || current instanceof LibsqlError) fromDatabase = true;
-    if (!(current instanceof DrizzleQueryError)) innermost = current;
+    if (current instanceof LibsqlError) driverError ??= current;
+    if (current instanceof DrizzleQueryError) wrapped = true;
+    else innermost = current;
   }
-  if (!fromDatabase || !innermost) return undefined;
-  const code = innermost instanceof LibsqlError ? innermost.code : innermost.name;
-  return { code, reason: innermost.message };
+  if (driverError) return { code: driverError.code, reason: driverError.message };
+  if (wrapped && innermost) return { code: innermost.name, reason: innermost.message };
+  return undefined;
 }
