@@ -16,15 +16,17 @@ export const firstService: ServiceDefinition<FirstConfig, typeof schema> = {
   parseConfig: parseFirstConfig,
   schema,
   migrations,
-  routes: ({ config, database }) => {
+  routes: ({ config, database, telemetry }) => {
     const second = createUpstream({
       name: "second",
       baseUrl: config.SECOND_URL,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      fetch: telemetry.fetch,
     });
+    const { tracer, meter } = telemetry;
     return new Elysia({ name: "first-routes" })
-      .use(chainRoutes(second, config.CHAIN_SLEEP_MAX_MS))
-      .use(fibRoutes(config.FIB_MAX_N))
+      .use(chainRoutes(second, config.CHAIN_SLEEP_MAX_MS, tracer, meter, config.DEPLOY_ENV))
+      .use(fibRoutes(config.FIB_MAX_N, tracer))
       .use(catalogRoutes(createCatalog(database.db, second)));
   },
 };

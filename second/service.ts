@@ -15,14 +15,15 @@ export const secondService: ServiceDefinition<SecondConfig, typeof schema> = {
   parseConfig: parseSecondConfig,
   schema,
   migrations,
-  routes: ({ config, database }) => {
+  routes: ({ config, database, telemetry }) => {
     const httpbin = createUpstream({
       name: "httpbin",
       baseUrl: config.HTTPBIN_URL,
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      fetch: telemetry.fetch,
     });
     return new Elysia({ name: "second-routes" })
-      .use(httpbinRoutes(httpbin))
+      .use(httpbinRoutes(httpbin, telemetry.meter))
       .use(inventoryRoutes(createInventory(database.db)));
   },
 };

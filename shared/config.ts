@@ -58,6 +58,7 @@ export function commonSpec(service: string, defaultPort: number) {
     }),
     BODY_LIMIT_BYTES: intBetween(1, 64 * 1024 * 1024)({ default: 64 * 1024, desc: "largest accepted body" }),
     LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info" }),
+    DEPLOY_ENV: str({ default: "dev", desc: "deployment environment, as the `env` label of first.request.count" }),
   };
 }
 

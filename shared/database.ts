@@ -86,3 +86,14 @@ export function databaseFailure(error: unknown): { code: string; reason: string 
   if (wrapped && innermost) return { code: innermost.name, reason: innermost.message };
   return undefined;
 }
+
+/** A database URL fit to print: no credentials, no query (which may carry authToken). */
+export function databaseUrlForDisplay(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.protocol === "file:") return `file:${raw.slice(5).split("?")[0]}`;
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return "(invalid URL)";
+  }
+}

@@ -1,16 +1,16 @@
-import type { AnyElysia } from "elysia";
 import type { Logger } from "./logger";
-import { listen } from "./runtime";
+import { type FetchHandler, listen } from "./runtime";
 import type { Readiness } from "./service-app";
 
 export interface ServeOptions {
-  app: AnyElysia;
+  handler: FetchHandler;
   port: number;
   hostname: string;
+  maxRequestBodySize: number;
   graceMs: number;
   log: Logger;
   readiness: Readiness;
-  /** Run after the listener has stopped, in order (flush telemetry, close the database…). */
+  /** Run after the listener has stopped, in order (close the database, flush telemetry…). */
   closers: Array<() => unknown>;
 }
 
@@ -37,8 +37,17 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
  * Starts listening, and on SIGTERM/SIGINT: report not-ready, stop accepting, let in-flight requests finish
  * within the grace period (then cut them off), run the closers and exit 0.
  */
-export function serve({ app, port, hostname, graceMs, log, readiness, closers }: ServeOptions): Serving {
-  const listener = listen(app, port, hostname);
+export function serve({
+  handler,
+  port,
+  hostname,
+  maxRequestBodySize,
+  graceMs,
+  log,
+  readiness,
+  closers,
+}: ServeOptions): Serving {
+  const listener = listen(handler, { port, hostname, maxRequestBodySize });
   log.info({ port: listener.port, hostname }, "listening");
 
   let stopping: Promise<void> | undefined;

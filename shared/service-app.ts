@@ -3,6 +3,7 @@ import { databaseFailure } from "./database";
 import { errorBody, HttpError } from "./errors";
 import { bodyTooLarge, parseJsonBody } from "./json-body";
 import type { Logger } from "./logger";
+import type { RequestFacts } from "./telemetry/http-server";
 
 export interface Readiness {
   /** Resolves when the service can do its work; rejects with the reason it cannot. */
@@ -16,6 +17,8 @@ export interface ServiceAppOptions {
   bodyLimitBytes: number;
   log: Logger;
   readiness: Readiness;
+  /** Renders the Prometheus exposition for /metrics; absent when that export is off. */
+  metrics?: { render(): Promise<string> } | undefined;
 }
 
 const PARSE_CODES = new Set(["PARSE", "INVALID_COOKIE_SIGNATURE", "INVALID_FILE_TYPE"]);
@@ -53,22 +56,26 @@ function toErrorResponse(code: string | number, error: unknown): { status: numbe
 }
 
 /**
- * The Elysia instance every service starts from: the JSON error shape, the body-size limit, one access-log
- * line per request, `/health` and `/ready`. Services `.use()` their feature routes on it.
+ * The Elysia instance every service starts from: the JSON error shape, the body-size limit, `/health`, `/ready`
+ * and (when Prometheus export is on) `/metrics`. Services `.use()` their feature routes on it. `facts` tells the
+ * server instrumentation which route matched and what a handler threw.
  */
-export function createServiceApp({ name, bodyLimitBytes, log, readiness }: ServiceAppOptions) {
-  const startedAt = new WeakMap<Request, number>();
+export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics }: ServiceAppOptions) {
+  const routes = new WeakMap<Request, string>();
+  const errors = new WeakMap<Request, unknown>();
+  const facts: RequestFacts = { route: (r) => routes.get(r), error: (r) => errors.get(r) };
 
-  // Bun's own limit answers 413 with no body; keep it well above ours so that ours, with the JSON shape, decides.
-  const transportLimit = Math.max(bodyLimitBytes * 8, 1024 * 1024);
-
-  return new Elysia({ name, serve: { reusePort: false, maxRequestBodySize: transportLimit } })
+  const app = new Elysia({ name })
     .onRequest(({ request }) => {
-      startedAt.set(request, performance.now());
       if (Number(request.headers.get("content-length") ?? 0) > bodyLimitBytes) throw bodyTooLarge(bodyLimitBytes);
     })
     .onParse({ as: "global" }, ({ request }) => parseJsonBody(request, bodyLimitBytes))
-    .onError({ as: "global" }, ({ code, error, set, request }) => {
+    .onTransform({ as: "global" }, ({ request, route }) => {
+      routes.set(request, route);
+    })
+    .onError({ as: "global" }, ({ code, error, set, request, route }) => {
+      if (route && code !== "NOT_FOUND") routes.set(request, route);
+      errors.set(request, error);
       const dbError = databaseFailure(error);
       const mapped = dbError
         ? { status: 503, code: "database_unavailable", message: "the database is unavailable" }
@@ -80,18 +87,6 @@ export function createServiceApp({ name, bodyLimitBytes, log, readiness }: Servi
       }
       set.status = mapped.status;
       return errorBody(mapped.code, mapped.message);
-    })
-    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
-      const began = startedAt.get(request);
-      log.info(
-        {
-          method: request.method,
-          route: route || undefined,
-          status: typeof set.status === "number" ? set.status : 200,
-          duration_ms: began === undefined ? undefined : Math.round((performance.now() - began) * 100) / 100,
-        },
-        "request",
-      );
     })
     .get("/health", () => ({ status: "ok" }))
     .get("/ready", async ({ set }) => {
@@ -108,5 +103,11 @@ export function createServiceApp({ name, bodyLimitBytes, log, readiness }: Servi
         log.warn({ reason }, "not ready");
         return errorBody("not_ready", reason);
       }
+    })
+    .get("/metrics", async ({ set }) => {
+      if (!metrics) throw new HttpError(404, "metrics_disabled", "Prometheus export is off (OTEL_METRICS_EXPORTER)");
+      set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
+      return metrics.render();
     });
+  return Object.assign(app, { facts });
 }

@@ -1,10 +1,12 @@
 import type { AnyElysia } from "elysia";
+import packageJson from "../package.json" with { type: "json" };
 import { ConfigError, type Env, type LogLevel } from "./config";
-import { type Database, openDatabase } from "./database";
+import { type Database, databaseUrlForDisplay, openDatabase } from "./database";
 import { type Serving, serve } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
 import { applyMigrations, type EmbeddedMigration, migrationsTable } from "./migrations";
 import { createServiceApp, type Readiness } from "./service-app";
+import { instrumentLibsqlClient, startTelemetry, type Telemetry } from "./telemetry";
 
 /** Configuration every service has (see `commonSpec`). */
 export interface CommonConfig {
@@ -22,6 +24,7 @@ export interface ServiceDeps<C, S extends Record<string, unknown>> {
   config: C;
   log: Logger;
   database: Database<S>;
+  telemetry: Telemetry;
 }
 
 /** What a service contributes; everything else about running it is the same for every service. */
@@ -35,6 +38,7 @@ export interface ServiceDefinition<C extends CommonConfig, S extends Record<stri
 }
 
 const READY_TIMEOUT_MS = 2000;
+export const SERVICE_VERSION: string = packageJson.version;
 
 /** Builds the full app (shared base + the service's routes) for given dependencies; used by main and tests. */
 export function buildApp<C extends CommonConfig, S extends Record<string, unknown>>(
@@ -42,12 +46,14 @@ export function buildApp<C extends CommonConfig, S extends Record<string, unknow
   deps: ServiceDeps<C, S>,
   readiness: Readiness = { draining: false, check: () => deps.database.ping(READY_TIMEOUT_MS) },
 ) {
-  return createServiceApp({
+  const base = createServiceApp({
     name: definition.name,
     bodyLimitBytes: deps.config.BODY_LIMIT_BYTES,
     log: deps.log,
     readiness,
-  }).use(definition.routes(deps));
+    metrics: deps.telemetry.prometheus,
+  });
+  return { app: base.use(definition.routes(deps)), facts: base.facts };
 }
 
 function fail(service: string, message: string): never {
@@ -55,19 +61,27 @@ function fail(service: string, message: string): never {
   process.exit(1);
 }
 
-/** The whole start-up, top to bottom: config → logger → database + migrations → app → listen. */
+/** Parses config, or exits with one line naming what is wrong. */
+function configure<T>(service: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(service, error.message);
+    throw error;
+  }
+}
+
+/**
+ * The whole start-up, top to bottom: config → telemetry → logger → database + migrations → app → listen. On
+ * shutdown: drain, close the database, then flush telemetry (so the last spans and logs are not lost).
+ */
 export async function startService<C extends CommonConfig, S extends Record<string, unknown>>(
   definition: ServiceDefinition<C, S>,
   env: Env,
 ): Promise<Serving> {
-  let config: C;
-  try {
-    config = definition.parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) fail(definition.name, error.message);
-    throw error;
-  }
-  const log = createLogger(definition.name, config.LOG_LEVEL);
+  const config = configure(definition.name, () => definition.parseConfig(env));
+  const telemetry = configure(definition.name, () => startTelemetry(definition.name, SERVICE_VERSION, env));
+  const log = createLogger(definition.name, config.LOG_LEVEL, telemetry.logSink);
   const database = openDatabase(
     config.DATABASE_URL,
     config.DATABASE_AUTH_TOKEN,
@@ -78,28 +92,29 @@ export async function startService<C extends CommonConfig, S extends Record<stri
     const applied = await applyMigrations(database.client, definition.migrations, migrationsTable(definition.name));
     if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
   } catch (error) {
-    fail(definition.name, `database ${redactUrl(config.DATABASE_URL)} unusable: ${(error as Error).message}`);
+    fail(
+      definition.name,
+      `database ${databaseUrlForDisplay(config.DATABASE_URL)} unusable: ${(error as Error).message}`,
+    );
   }
+  // Instrumented after migrating, so start-up statements do not open traces of their own.
+  instrumentLibsqlClient(
+    database.client,
+    telemetry.tracer,
+    config.DATABASE_URL.startsWith("file:") ? undefined : new URL(config.DATABASE_URL),
+  );
+
   const readiness: Readiness = { draining: false, check: () => database.ping(READY_TIMEOUT_MS) };
-  const app = buildApp(definition, { config, log, database }, readiness);
+  const { app, facts } = buildApp(definition, { config, log, database, telemetry }, readiness);
+  const handler = telemetry.instrumentServer(async (request) => app.fetch(request), facts, log);
   return serve({
-    app,
+    handler,
     port: config.PORT,
     hostname: config.HOST,
+    maxRequestBodySize: Math.max(config.BODY_LIMIT_BYTES * 8, 1024 * 1024),
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
     readiness,
-    closers: [() => database.close()],
+    closers: [() => database.close(), () => telemetry.shutdown()],
   });
-}
-
-/** Drops credentials and query (which may carry authToken) from a URL before it is printed. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.protocol === "file:") return `file:${raw.slice(5).split("?")[0]}`;
-    return `${url.protocol}//${url.host}${url.pathname}`;
-  } catch {
-    return "(invalid URL)";
-  }
 }

@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { openDatabase } from "../../shared/database";
 import { createLogger } from "../../shared/logger";
 import { applyMigrations, migrationsTable } from "../../shared/migrations";
-import { buildApp, type CommonConfig, type ServiceDefinition } from "../../shared/start-service";
+import { buildApp, type CommonConfig, SERVICE_VERSION, type ServiceDefinition } from "../../shared/start-service";
+import { startTelemetry } from "../../shared/telemetry";
 import { emptyDir } from "./processes";
 
 /**
@@ -16,7 +17,8 @@ export async function appUnderTest<C extends CommonConfig, S extends Record<stri
   const config = definition.parseConfig({ DATABASE_URL: `file:${join(emptyDir(), "test.db")}`, ...env });
   const database = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, definition.schema);
   await applyMigrations(database.client, definition.migrations, migrationsTable(definition.name));
-  const app = buildApp(definition, { config, log: createLogger(definition.name, "silent"), database });
+  const telemetry = startTelemetry(definition.name, SERVICE_VERSION, { OTEL_SDK_DISABLED: "true" });
+  const { app } = buildApp(definition, { config, log: createLogger(definition.name, "silent"), database, telemetry });
   return { app, config, database };
 }
 

@@ -1,0 +1,63 @@
+import {
+  type Attributes,
+  context,
+  type Histogram,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapSetter,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+import { redactedUrl } from "./redact";
+
+const headerSetter: TextMapSetter<Headers> = { set: (headers, key, value) => headers.set(key, value) };
+
+/**
+ * A fetch that makes every outgoing call a CLIENT span (`METHOD`, stable HTTP semantic conventions, url.full with
+ * query values redacted), injects traceparent/baggage, and records http.client.request.duration. Bun
+ * auto-instruments nothing, so the shared upstream client (ky) is handed this.
+ */
+export function tracedFetch(
+  tracer: Tracer,
+  duration: Histogram | undefined,
+  inner: typeof fetch = fetch,
+): typeof fetch {
+  const traced = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const attributes: Attributes = {
+      "http.request.method": request.method,
+      "server.address": url.hostname,
+      "server.port": Number(url.port) || (url.protocol === "https:" ? 443 : 80),
+    };
+    const span = tracer.startSpan(request.method, {
+      kind: SpanKind.CLIENT,
+      attributes: { ...attributes, "url.full": redactedUrl(url) },
+    });
+    const active = trace.setSpan(context.active(), span);
+    const headers = new Headers(request.headers);
+    propagation.inject(active, headers, headerSetter);
+    const started = performance.now();
+    try {
+      const response = await context.with(active, () => inner(new Request(request, { headers })));
+      attributes["http.response.status_code"] = response.status;
+      if (response.status >= 400) {
+        attributes["error.type"] = String(response.status);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      span.setAttributes(attributes);
+      return response;
+    } catch (error) {
+      attributes["error.type"] = error instanceof Error ? error.name : "Error";
+      span.setAttribute("error.type", attributes["error.type"]);
+      if (error instanceof Error) span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : undefined });
+      throw error;
+    } finally {
+      span.end();
+      duration?.record((performance.now() - started) / 1000, attributes);
+    }
+  };
+  return Object.assign(traced, { preconnect: fetch.preconnect }) as typeof fetch;
+}

@@ -1,0 +1,104 @@
+import { type Histogram, type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
+import type { Env } from "../config";
+import type { Logger } from "../logger";
+import { tracedFetch } from "./http-client";
+import { type Handler, instrumentServer, type RequestFacts } from "./http-server";
+import { type LogLineSink, startLogs } from "./logs";
+import { DURATION_BUCKETS_SECONDS, recordRuntimeMetrics, startMetrics } from "./metrics";
+import type { PrometheusEndpoint } from "./prometheus";
+import { serviceResource } from "./resource";
+import { parseTelemetrySettings, type TelemetrySettings } from "./settings";
+import { startTracing } from "./tracing";
+
+export { instrumentLibsqlClient } from "./database";
+export type { RequestFacts } from "./http-server";
+
+/** Everything a service needs from OpenTelemetry, set up in one call and torn down by `shutdown`. */
+export interface Telemetry {
+  settings: TelemetrySettings;
+  tracer: Tracer;
+  meter: Meter;
+  /** Serves /metrics; undefined when Prometheus is not among OTEL_METRICS_EXPORTER (or the SDK is disabled). */
+  prometheus: PrometheusEndpoint | undefined;
+  /** The fetch outgoing HTTP calls go through (CLIENT spans, context propagation, client duration metric). */
+  fetch: typeof fetch;
+  /** An extra destination for log lines (OTLP export), when OTEL_LOGS_EXPORTER=otlp. */
+  logSink: LogLineSink | undefined;
+  instrumentServer(handler: Handler, facts: RequestFacts, log: Logger): Handler;
+  /** Flushes and stops every pipeline, bounded by OTEL_SHUTDOWN_TIMEOUT_MS so a dead collector cannot hold the exit. */
+  shutdown(): Promise<void>;
+}
+
+const INSTRUMENTATION_SCOPE = "twinbin";
+
+function durationHistogram(meter: Meter, name: string, description: string): Histogram {
+  return meter.createHistogram(name, {
+    unit: "s",
+    description,
+    advice: { explicitBucketBoundaries: DURATION_BUCKETS_SECONDS },
+  });
+}
+
+export function startTelemetry(service: string, version: string, env: Env): Telemetry {
+  const settings = parseTelemetrySettings(env, service);
+  if (settings.disabled) {
+    const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
+    const meter = metrics.getMeter(INSTRUMENTATION_SCOPE, version);
+    return {
+      settings,
+      tracer,
+      meter,
+      prometheus: undefined,
+      fetch,
+      logSink: undefined,
+      instrumentServer: (handler) => handler,
+      shutdown: async () => {},
+    };
+  }
+
+  const resource = serviceResource(settings.serviceName, version);
+  const metricsPipeline = startMetrics(settings, resource);
+  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider);
+  const logsPipeline = startLogs(settings, resource);
+
+  const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
+  const meter = metrics.getMeter(INSTRUMENTATION_SCOPE, version);
+  const serverDuration = metricsPipeline
+    ? durationHistogram(meter, "http.server.request.duration", "Duration of HTTP server requests")
+    : undefined;
+  const clientDuration = metricsPipeline
+    ? durationHistogram(meter, "http.client.request.duration", "Duration of HTTP client requests")
+    : undefined;
+  if (metricsPipeline) recordRuntimeMetrics(meter);
+
+  return {
+    settings,
+    tracer,
+    meter,
+    prometheus: metricsPipeline?.prometheus,
+    fetch: tracedFetch(tracer, clientDuration),
+    logSink: logsPipeline?.sink,
+    instrumentServer: (handler, facts, log) =>
+      instrumentServer(handler, {
+        tracer,
+        duration: serverDuration,
+        log,
+        facts,
+        captureRequestHeaders: settings.captureRequestHeaders,
+        captureResponseHeaders: settings.captureResponseHeaders,
+      }),
+    async shutdown() {
+      const pipelines = [tracerProvider, logsPipeline?.provider, metricsPipeline?.provider].filter(
+        (p) => p !== undefined,
+      );
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled(pipelines.map((p) => p.shutdown())),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, settings.shutdownTimeoutMillis);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { type Meter, metrics } from "@opentelemetry/api";
+import { OTLPMetricExporter as OTLPJsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { OTLPMetricExporter as OTLPProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import type { Resource } from "@opentelemetry/resources";
+import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { PrometheusEndpoint } from "./prometheus";
+import type { TelemetrySettings } from "./settings";
+
+/** Semantic-convention advice for HTTP durations, in seconds. */
+export const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+export interface MetricsPipeline {
+  provider: MeterProvider;
+  prometheus: PrometheusEndpoint | undefined;
+}
+
+/** A meter provider with the readers OTEL_METRICS_EXPORTER asks for (Prometheus pull, OTLP push), or none. */
+export function startMetrics(settings: TelemetrySettings, resource: Resource): MetricsPipeline | undefined {
+  const readers: IMetricReader[] = [];
+  const prometheus = settings.metrics.prometheus ? new PrometheusEndpoint() : undefined;
+  if (prometheus) readers.push(prometheus.reader);
+  const otlp = settings.metrics.otlp;
+  if (otlp) {
+    const config = { url: otlp.url, headers: otlp.headers };
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter:
+          otlp.protocol === "http/json" ? new OTLPJsonMetricExporter(config) : new OTLPProtoMetricExporter(config),
+        exportIntervalMillis: settings.metrics.exportIntervalMillis,
+        exportTimeoutMillis: Math.min(30_000, settings.metrics.exportIntervalMillis),
+      }),
+    );
+  }
+  if (readers.length === 0) return undefined;
+  const provider = new MeterProvider({ resource, readers });
+  metrics.setGlobalMeterProvider(provider);
+  return { provider, prometheus };
+}
+
+/**
+ * Process basics for the USE side of dashboards: resident memory, JS heap, CPU time and event-loop lag (how late
+ * a 100 ms timer fires, worst case since the last collection).
+ */
+export function recordRuntimeMetrics(meter: Meter): void {
+  let worstLagSeconds = 0;
+  let expected = performance.now() + 100;
+  setInterval(() => {
+    const now = performance.now();
+    worstLagSeconds = Math.max(worstLagSeconds, (now - expected) / 1000);
+    expected = now + 100;
+  }, 100).unref();
+
+  meter
+    .createObservableGauge("process.memory.usage", { unit: "By", description: "Resident set size of the process" })
+    .addCallback((result) => result.observe(process.memoryUsage.rss()));
+  meter
+    .createObservableGauge("js.heap.used", { unit: "By", description: "JavaScript heap in use" })
+    .addCallback((result) => result.observe(process.memoryUsage().heapUsed));
+  meter
+    .createObservableCounter("process.cpu.time", { unit: "s", description: "CPU time used by the process" })
+    .addCallback((result) => {
+      const { user, system } = process.cpuUsage();
+      result.observe(user / 1e6, { "cpu.mode": "user" });
+      result.observe(system / 1e6, { "cpu.mode": "system" });
+    });
+  meter
+    .createObservableGauge("eventloop.lag", {
+      unit: "s",
+      description: "Worst event-loop delay seen since the previous collection",
+    })
+    .addCallback((result) => {
+      result.observe(Math.max(0, worstLagSeconds));
+      worstLagSeconds = 0;
+    });
+}
