@@ -44,7 +44,10 @@ const headerGetter: TextMapGetter<Headers> = {
  */
 const PLUMBING_PATHS = new Set(["/health", "/ready", "/metrics"]);
 
+/** Low-cardinality error.type: our stable error code ("upstream_timeout"), else the exception class, else the status. */
 function errorType(error: unknown, status: number): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === "string" && code !== "") return code;
   if (error instanceof Error && error.name !== "Error") return error.name;
   return String(status);
 }
