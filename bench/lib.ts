@@ -1,0 +1,114 @@
+// Shared by the bench scripts: processes, wrk, RSS and a discarding OTLP sink, all on loopback and bounded.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { freePort, waitForOk } from "../tests/support/ports";
+import { emptyDir } from "../tests/support/processes";
+
+export interface Running {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `command` with PORT set, from an empty directory, and waits until `readyPath` answers 200. */
+export async function startServer(
+  command: string[],
+  env: Record<string, string | undefined>,
+  readyPath = "/fib/1",
+): Promise<Running> {
+  const port = await freePort();
+  const [file, ...args] = command as [string, ...string[]];
+  const child = spawn(file, args, {
+    cwd: emptyDir("twinbin-bench-"),
+    env: { PATH: process.env.PATH, HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env, PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForOk(`${url}${readyPath}`, 20_000);
+  return {
+    url,
+    child,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    },
+  };
+}
+
+/** wrk's Requests/sec for `seconds` against `url` (after a warm-up of the same shape). */
+export function wrk(url: string, seconds: number, connections = 50): number {
+  const run = (s: number) =>
+    execFileSync("wrk", ["-t1", `-c${connections}`, `-d${s}s`, "--latency", url], { encoding: "utf8" });
+  run(Math.max(2, Math.round(seconds / 4)));
+  const out = run(seconds);
+  const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!match) throw new Error(`unexpected wrk output:\n${out}`);
+  return Number(match[1]);
+}
+
+export const rssMiB = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+
+/** An OTLP/HTTP endpoint that reads and discards every export, answering 200. */
+export function startSink() {
+  let exports = 0;
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      await request.arrayBuffer();
+      exports++;
+      return new Response(new Uint8Array(), { headers: { "content-type": "application/x-protobuf" } });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, exports: () => exports, stop: () => server.stop(true) };
+}
+
+/** Sends exactly `total` GETs to `url` with `concurrency` in flight. */
+export async function hammer(url: string, total: number, concurrency = 16): Promise<void> {
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (sent < total) {
+        sent++;
+        const response = await fetch(url);
+        await response.arrayBuffer();
+        if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+      }
+    }),
+  );
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/** Milliseconds from spawn to the first 200 on /health, and the RSS half a second later. */
+export async function startupSample(
+  command: string[],
+  env: Record<string, string | undefined>,
+  cwd: string,
+  path = "/health",
+): Promise<{ ms: number; rssMiB: number }> {
+  const port = await freePort();
+  const began = performance.now();
+  const [file, ...args] = command as [string, ...string[]];
+  const child = spawn(file, args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env, PORT: String(port) },
+    stdio: "ignore",
+  });
+  try {
+    for (;;) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}${path}`)).status === 200) break;
+      } catch {}
+      if (performance.now() - began > 10_000) throw new Error(`${file} did not answer within 10 s`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const ms = performance.now() - began;
+    await new Promise((r) => setTimeout(r, 500));
+    return { ms, rssMiB: rssMiB(child.pid as number) };
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}

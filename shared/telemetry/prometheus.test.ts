@@ -1,0 +1,27 @@
+import { describe, expect, test } from "bun:test";
+import { MeterProvider } from "@opentelemetry/sdk-metrics";
+import { PrometheusEndpoint, withUnitSuffix } from "./prometheus";
+
+describe("Prometheus exposition names", () => {
+  test.each([
+    ["http_server_request_duration", "s", "http_server_request_duration_seconds"],
+    ["process_memory_usage", "By", "process_memory_usage_bytes"],
+    ["process_cpu_time_total", "s", "process_cpu_time_seconds_total"],
+    ["first_request_count_total", "1", "first_request_count_total"],
+    ["already_seconds", "s", "already_seconds"],
+    ["otel_sdk_span_started_total", "{span}", "otel_sdk_span_started_total"],
+  ])("%s [%s] → %s", (name, unit, expected) => {
+    expect(withUnitSuffix(name, unit)).toBe(expected);
+  });
+
+  test("the exporter's output carries the unit suffixes", async () => {
+    const endpoint = new PrometheusEndpoint();
+    const meter = new MeterProvider({ readers: [endpoint.reader] }).getMeter("t");
+    meter.createHistogram("http.server.request.duration", { unit: "s" }).record(0.1);
+    meter.createCounter("first.request.count", { unit: "1" }).add(2, { env: "dev" });
+    const text = await endpoint.render();
+    expect(text).toMatch(/^http_server_request_duration_seconds_count\{[^}]*\} 1$/m);
+    expect(text).toMatch(/^# TYPE http_server_request_duration_seconds histogram$/m);
+    expect(text).toMatch(/^first_request_count_total\{env="dev"[^}]*\} 2$/m);
+  });
+});
