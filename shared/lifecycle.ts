@@ -7,6 +7,7 @@ export interface ServeOptions {
   port: number;
   hostname: string;
   maxRequestBodySize: number;
+  longRunningPaths?: readonly string[];
   graceMs: number;
   log: Logger;
   readiness: Readiness;
@@ -42,12 +43,13 @@ export function serve({
   port,
   hostname,
   maxRequestBodySize,
+  longRunningPaths = [],
   graceMs,
   log,
   readiness,
   closers,
 }: ServeOptions): Serving {
-  const listener = listen(handler, { port, hostname, maxRequestBodySize });
+  const listener = listen(handler, { port, hostname, maxRequestBodySize, longRunningPaths });
   log.info({ port: listener.port, hostname }, "listening");
 
   let stopping: Promise<void> | undefined;

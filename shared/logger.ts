@@ -1,4 +1,4 @@
-import { trace } from "@opentelemetry/api";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import pino, { type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "./config";
 
@@ -7,7 +7,7 @@ export type { Logger };
 /** trace_id/span_id of the span active where the line is written (inside a request: its SERVER span or a child). */
 function traceContext(): Record<string, string> {
   const span = trace.getActiveSpan();
-  if (!span) return {};
+  if (!span || !isSpanContextValid(span.spanContext())) return {};
   const { traceId, spanId, traceFlags } = span.spanContext();
   return { trace_id: traceId, span_id: spanId, trace_flags: `0${traceFlags.toString(16)}`.slice(-2) };
 }

@@ -9,7 +9,12 @@ export interface ListenOptions {
   hostname: string;
   /** The transport's own body cap (the app enforces a smaller one with a JSON 413). */
   maxRequestBodySize: number;
+  /** Paths whose responses may take longer than the idle timeout (a 60 s CPU profile). */
+  longRunningPaths?: readonly string[];
 }
+
+/** Seconds a connection may stay silent: bounds slow and held-open clients. */
+const IDLE_TIMEOUT_SECONDS = 30;
 
 export interface Listener {
   readonly port: number;
@@ -17,16 +22,23 @@ export interface Listener {
   stop(force: boolean): Promise<void>;
 }
 
-export function listen(handler: FetchHandler, { port, hostname, maxRequestBodySize }: ListenOptions): Listener {
+export function listen(handler: FetchHandler, options: ListenOptions): Listener {
+  const { port, hostname, maxRequestBodySize, longRunningPaths = [] } = options;
   const server = Bun.serve({
     port,
     hostname,
     // A stale process must not silently share the port (Bun's reusePort would allow it).
     reusePort: false,
     maxRequestBodySize,
-    idleTimeout: 30,
+    idleTimeout: IDLE_TIMEOUT_SECONDS,
     development: false,
-    fetch: (request, server) => handler(request, server.requestIP(request)?.address),
+    fetch: (request, server) => {
+      if (longRunningPaths.length > 0) {
+        const path = request.url.slice(request.url.indexOf("/", request.url.indexOf("//") + 2)).split("?")[0] ?? "";
+        if (longRunningPaths.includes(path)) server.timeout(request, 0);
+      }
+      return handler(request, server.requestIP(request)?.address);
+    },
   });
   return {
     port: server.port ?? port,
@@ -49,4 +61,31 @@ export function runtimeInfo(): RuntimeInfo {
     description: `Bun ${Bun.version} (${Bun.revision.slice(0, 9)})`,
     executableName: process.execPath.split("/").pop() ?? "bun",
   };
+}
+
+export interface SampledStack {
+  /** Seconds on a monotonic clock; only differences matter. */
+  timestamp: number;
+  /** Innermost frame first. */
+  frames: { name: string; file: string; line: number; column: number }[];
+}
+
+const UNKNOWN = 4294967295;
+
+/**
+ * Samples the JavaScript thread's stack every `intervalMicros` for `durationMs` with JavaScriptCore's sampling
+ * profiler (`bun:jsc`), which also works inside a compiled binary. Only one may run at a time.
+ */
+export async function sampleCpu(durationMs: number, intervalMicros: number): Promise<SampledStack[]> {
+  const { profile } = await import("bun:jsc");
+  const result = await profile(() => new Promise<void>((resolve) => setTimeout(resolve, durationMs)), intervalMicros);
+  return result.stackTraces.traces.map((trace) => ({
+    timestamp: trace.timestamp,
+    frames: trace.frames.map((frame) => ({
+      name: frame.name,
+      file: frame.sourceURL ?? "",
+      line: frame.line === UNKNOWN ? 0 : frame.line,
+      column: frame.column === UNKNOWN ? 0 : frame.column,
+    })),
+  }));
 }

@@ -2,10 +2,17 @@ import { describe, expect, test } from "bun:test";
 import { Elysia, t } from "elysia";
 import { HttpError } from "./errors";
 import { createLogger } from "./logger";
+import { createCpuProfiler } from "./profiling/cpu-profiler";
 import { createServiceApp, type Readiness } from "./service-app";
 
 function makeApp(readiness: Readiness = { draining: false, check: async () => {} }) {
-  return createServiceApp({ name: "test", bodyLimitBytes: 100, log: createLogger("test", "silent"), readiness }).use(
+  return createServiceApp({
+    name: "test",
+    bodyLimitBytes: 100,
+    log: createLogger("test", "silent"),
+    readiness,
+    profiler: createCpuProfiler(),
+  }).use(
     new Elysia()
       .post("/echo", ({ body }) => body, { body: t.Object({ a: t.String() }) })
       .post("/no-body", () => ({ ok: true }))

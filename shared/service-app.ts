@@ -3,6 +3,8 @@ import { databaseFailure } from "./database";
 import { errorBody, HttpError } from "./errors";
 import { bodyTooLarge, parseJsonBody } from "./json-body";
 import type { Logger } from "./logger";
+import type { CpuProfiler } from "./profiling/cpu-profiler";
+import { profilingRoutes } from "./profiling/routes";
 import type { RequestFacts } from "./telemetry/http-server";
 
 export interface Readiness {
@@ -19,6 +21,8 @@ export interface ServiceAppOptions {
   readiness: Readiness;
   /** Renders the Prometheus exposition for /metrics; absent when that export is off. */
   metrics?: { render(): Promise<string> } | undefined;
+  /** Serves /debug/pprof/profile. */
+  profiler: CpuProfiler;
 }
 
 const PARSE_CODES = new Set(["PARSE", "INVALID_COOKIE_SIGNATURE", "INVALID_FILE_TYPE"]);
@@ -60,7 +64,7 @@ function toErrorResponse(code: string | number, error: unknown): { status: numbe
  * and (when Prometheus export is on) `/metrics`. Services `.use()` their feature routes on it. `facts` tells the
  * server instrumentation which route matched and what a handler threw.
  */
-export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics }: ServiceAppOptions) {
+export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics, profiler }: ServiceAppOptions) {
   const routes = new WeakMap<Request, string>();
   const errors = new WeakMap<Request, unknown>();
   const facts: RequestFacts = { route: (r) => routes.get(r), error: (r) => errors.get(r) };
@@ -108,6 +112,7 @@ export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics
       if (!metrics) throw new HttpError(404, "metrics_disabled", "Prometheus export is off (OTEL_METRICS_EXPORTER)");
       set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
       return metrics.render();
-    });
+    })
+    .use(profilingRoutes(profiler));
   return Object.assign(app, { facts });
 }

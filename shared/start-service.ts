@@ -5,6 +5,8 @@ import { type Database, databaseUrlForDisplay, openDatabase } from "./database";
 import { type Serving, serve } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
 import { applyMigrations, type EmbeddedMigration, migrationsTable } from "./migrations";
+import { createCpuProfiler } from "./profiling/cpu-profiler";
+import { PROFILE_PATH } from "./profiling/routes";
 import { createServiceApp, type Readiness } from "./service-app";
 import { instrumentLibsqlClient, startTelemetry, type Telemetry } from "./telemetry";
 
@@ -38,6 +40,8 @@ export interface ServiceDefinition<C extends CommonConfig, S extends Record<stri
 }
 
 const READY_TIMEOUT_MS = 2000;
+/** Process-wide: the sampler profiles the whole JS thread, so every app in the process shares one. */
+const profiler = createCpuProfiler();
 export const SERVICE_VERSION: string = packageJson.version;
 
 /** Builds the full app (shared base + the service's routes) for given dependencies; used by main and tests. */
@@ -52,6 +56,7 @@ export function buildApp<C extends CommonConfig, S extends Record<string, unknow
     log: deps.log,
     readiness,
     metrics: deps.telemetry.prometheus,
+    profiler,
   });
   return { app: base.use(definition.routes(deps)), facts: base.facts };
 }
@@ -112,6 +117,7 @@ export async function startService<C extends CommonConfig, S extends Record<stri
     port: config.PORT,
     hostname: config.HOST,
     maxRequestBodySize: Math.max(config.BODY_LIMIT_BYTES * 8, 1024 * 1024),
+    longRunningPaths: [PROFILE_PATH],
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
     readiness,

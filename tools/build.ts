@@ -36,7 +36,7 @@ export async function buildService(service: (typeof SERVICES)[number], outDir = 
     entrypoints: [`${service}/main.ts`],
     compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
     minify: { whitespace: true, syntax: true, identifiers: false },
-    sourcemap: "none",
+    sourcemap: "linked",
     target: "bun",
     format: "esm",
     bytecode: true,

@@ -42,7 +42,7 @@ const headerGetter: TextMapGetter<Headers> = {
  * Probes and scrapes: no span (nor any child span, e.g. the readiness query) and a debug-level log line, so that
  * a Prometheus scrape or kubelet probe every few seconds does not drown the traces and logs people read.
  */
-const PLUMBING_PATHS = new Set(["/health", "/ready", "/metrics"]);
+const PLUMBING_PATHS = new Set(["/health", "/ready", "/metrics", "/debug/pprof/profile"]);
 
 /** Low-cardinality error.type: our stable error code ("upstream_timeout"), else the exception class, else the status. */
 function errorType(error: unknown, status: number): string {

@@ -1,0 +1,81 @@
+// CPU profiles from the compiled first binary, decoded the way Parca reads them.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { decodeProfile } from "../../shared/profiling/decode";
+import { renderFlameGraph } from "../../tools/flamegraph/render";
+import { binaries } from "../support/binaries";
+import { type Service, startBinary } from "../support/processes";
+
+let first: Service;
+
+beforeAll(async () => {
+  const bins = await binaries();
+  first = await startBinary(bins.first, { OTEL_TRACES_EXPORTER: "none", LOG_LEVEL: "warn" });
+});
+
+afterAll(async () => {
+  await first?.stop("SIGKILL");
+});
+
+/** Keeps `concurrency` GET /fib/25 in flight until `until` settles. */
+async function loadUntil(until: Promise<unknown>, concurrency = 3) {
+  let done = false;
+  until.finally(() => {
+    done = true;
+  });
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (!done) await (await fetch(`${first.url}/fib/25`)).arrayBuffer();
+    }),
+  );
+}
+
+const isChain = (stack: string[]) => {
+  const i = stack.indexOf("_one");
+  return i >= 0 && stack[i + 1] === "_two" && stack[i + 2] === "_fibo" && stack[i + 3] === "fibo";
+};
+
+describe("GET /debug/pprof/profile", () => {
+  test("under /fib/25 load, the large majority of samples show _one → _two → _fibo → fibo, caller first", async () => {
+    const profiled = fetch(`${first.url}/debug/pprof/profile?seconds=2`);
+    await loadUntil(profiled);
+    const response = await profiled;
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/octet-stream");
+    const decoded = decodeProfile(new Uint8Array(await response.arrayBuffer()));
+
+    // What Parca's validator needs.
+    expect(decoded.sampleTypes).toEqual(["samples/count", "cpu/nanoseconds"]);
+    expect(Number(decoded.profile.durationNanos)).toBeGreaterThanOrEqual(1.9e9);
+    expect(Math.abs(Number(decoded.profile.timeNanos) / 1e6 - Date.now())).toBeLessThan(30_000);
+    expect(Number(decoded.profile.period)).toBe(1_000_000);
+    expect(decoded.profile.function.map((f) => Number(f.id))).toEqual(decoded.profile.function.map((_, i) => i + 1));
+    expect(decoded.profile.location.map((l) => Number(l.id))).toEqual(decoded.profile.location.map((_, i) => i + 1));
+
+    const stacks = decoded.stacks;
+    expect(stacks.length).toBeGreaterThan(200);
+    const chained = stacks.filter(isChain).length;
+    expect(chained / stacks.length).toBeGreaterThan(0.75);
+    // Frames carry the original source file and line (the binary embeds its source map).
+    const fibFrames = decoded.frames.flat().filter((f) => f.startsWith("_fibo "));
+    expect(fibFrames[0]).toMatch(/^_fibo first\/fib\/fib\.ts:\d+$/);
+
+    const svg = renderFlameGraph(stacks, "test");
+    expect(svg).toStartWith("<svg");
+    expect(svg).toContain("<title>_fibo (");
+  });
+
+  test("a second profile while one runs is a 409; bad seconds is a 400; both JSON", async () => {
+    const running = fetch(`${first.url}/debug/pprof/profile?seconds=1`);
+    await new Promise((r) => setTimeout(r, 200));
+    const busy = await fetch(`${first.url}/debug/pprof/profile?seconds=1`);
+    expect(busy.status).toBe(409);
+    expect(((await busy.json()) as { error: { code: string } }).error.code).toBe("profile_in_progress");
+    expect((await running).status).toBe(200);
+
+    for (const seconds of ["0", "-1", "abc", "1.5", "9".repeat(20)]) {
+      const bad = await fetch(`${first.url}/debug/pprof/profile?seconds=${seconds}`);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+    }
+  });
+});
