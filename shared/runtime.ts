@@ -73,12 +73,12 @@ export interface SampledStack {
 const UNKNOWN = 4294967295;
 
 /**
- * Samples the JavaScript thread's stack every `intervalMicros` for `durationMs` with JavaScriptCore's sampling
- * profiler (`bun:jsc`), which also works inside a compiled binary. Only one may run at a time.
+ * Samples the JavaScript thread's stack every `intervalMicros` while `run` is pending, with JavaScriptCore's
+ * sampling profiler (`bun:jsc`), which also works inside a compiled binary. Only one may run at a time.
  */
-export async function sampleCpu(durationMs: number, intervalMicros: number): Promise<SampledStack[]> {
+export async function sampleCpu(run: () => Promise<void>, intervalMicros: number): Promise<SampledStack[]> {
   const { profile } = await import("bun:jsc");
-  const result = await profile(() => new Promise<void>((resolve) => setTimeout(resolve, durationMs)), intervalMicros);
+  const result = await profile(run, intervalMicros);
   return result.stackTraces.traces.map((trace) => ({
     timestamp: trace.timestamp,
     frames: trace.frames.map((frame) => ({

@@ -5,7 +5,7 @@ import { type Database, databaseUrlForDisplay, openDatabase } from "./database";
 import { type Serving, serve } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
 import { applyMigrations, type EmbeddedMigration, migrationsTable } from "./migrations";
-import { createCpuProfiler } from "./profiling/cpu-profiler";
+import { type CpuProfiler, createCpuProfiler } from "./profiling/cpu-profiler";
 import { PROFILE_PATH } from "./profiling/routes";
 import { createServiceApp, type Readiness } from "./service-app";
 import { instrumentLibsqlClient, startTelemetry, type Telemetry } from "./telemetry";
@@ -40,8 +40,6 @@ export interface ServiceDefinition<C extends CommonConfig, S extends Record<stri
 }
 
 const READY_TIMEOUT_MS = 2000;
-/** Process-wide: the sampler profiles the whole JS thread, so every app in the process shares one. */
-const profiler = createCpuProfiler();
 export const SERVICE_VERSION: string = packageJson.version;
 
 /** Builds the full app (shared base + the service's routes) for given dependencies; used by main and tests. */
@@ -49,6 +47,7 @@ export function buildApp<C extends CommonConfig, S extends Record<string, unknow
   definition: ServiceDefinition<C, S>,
   deps: ServiceDeps<C, S>,
   readiness: Readiness = { draining: false, check: () => deps.database.ping(READY_TIMEOUT_MS) },
+  profiler: CpuProfiler = createCpuProfiler(deps.telemetry.spanTimeline),
 ) {
   const base = createServiceApp({
     name: definition.name,
@@ -110,7 +109,8 @@ export async function startService<C extends CommonConfig, S extends Record<stri
   );
 
   const readiness: Readiness = { draining: false, check: () => database.ping(READY_TIMEOUT_MS) };
-  const { app, facts } = buildApp(definition, { config, log, database, telemetry }, readiness);
+  const profiler = createCpuProfiler(telemetry.spanTimeline);
+  const { app, facts } = buildApp(definition, { config, log, database, telemetry }, readiness, profiler);
   const handler = telemetry.instrumentServer(async (request) => app.fetch(request), facts, log);
   return serve({
     handler,

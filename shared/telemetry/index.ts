@@ -1,6 +1,7 @@
 import { type Histogram, type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
 import type { Env } from "../config";
 import type { Logger } from "../logger";
+import { SpanTimeline } from "../profiling/span-timeline";
 import { tracedFetch } from "./http-client";
 import { type Handler, instrumentServer, type RequestFacts } from "./http-server";
 import { type LogLineSink, startLogs } from "./logs";
@@ -22,6 +23,8 @@ export interface Telemetry {
   prometheus: PrometheusEndpoint | undefined;
   /** The fetch outgoing HTTP calls go through (CLIENT spans, context propagation, client duration metric). */
   fetch: typeof fetch;
+  /** When spans ran, recorded only while a CPU profile runs (to label samples with their trace); none if tracing is off. */
+  spanTimeline: SpanTimeline | undefined;
   /** An extra destination for log lines (OTLP export), when OTEL_LOGS_EXPORTER=otlp. */
   logSink: LogLineSink | undefined;
   instrumentServer(handler: Handler, facts: RequestFacts, log: Logger): Handler;
@@ -49,6 +52,7 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
       tracer,
       meter,
       prometheus: undefined,
+      spanTimeline: undefined,
       fetch,
       logSink: undefined,
       instrumentServer: (handler) => handler,
@@ -58,7 +62,8 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
 
   const resource = serviceResource(settings.serviceName, version);
   const metricsPipeline = startMetrics(settings, resource);
-  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider);
+  const spanTimeline = new SpanTimeline();
+  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline]);
   const logsPipeline = startLogs(settings, resource);
 
   const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
@@ -76,6 +81,7 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
     tracer,
     meter,
     prometheus: metricsPipeline?.prometheus,
+    spanTimeline: tracerProvider ? spanTimeline : undefined,
     fetch: tracedFetch(tracer, clientDuration),
     logSink: logsPipeline?.sink,
     instrumentServer: (handler, facts, log) =>

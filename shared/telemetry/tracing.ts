@@ -10,6 +10,7 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
@@ -43,6 +44,7 @@ export function startTracing(
   settings: TelemetrySettings,
   resource: Resource,
   selfObsMeterProvider: MeterProvider | undefined,
+  extraProcessors: SpanProcessor[] = [],
 ): TracerProvider | undefined {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
@@ -63,6 +65,7 @@ export function startTracing(
         ...settings.traces.batch,
         ...(selfObsMeterProvider ? { selfObsMeterProvider } : {}),
       }),
+      ...extraProcessors,
     ],
     ...(selfObsMeterProvider ? { meterProvider: selfObsMeterProvider } : {}),
   });

@@ -3,28 +3,37 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decodeProfile } from "../../shared/profiling/decode";
 import { renderFlameGraph } from "../../tools/flamegraph/render";
 import { binaries } from "../support/binaries";
+import { OtlpReceiver } from "../support/otlp-receiver";
 import { type Service, startBinary } from "../support/processes";
 
 let first: Service;
+let traced: Service;
+const otlp = new OtlpReceiver().start();
 
 beforeAll(async () => {
   const bins = await binaries();
   first = await startBinary(bins.first, { OTEL_TRACES_EXPORTER: "none", LOG_LEVEL: "warn" });
+  traced = await startBinary(bins.first, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+    OTEL_BSP_SCHEDULE_DELAY: "200",
+    LOG_LEVEL: "warn",
+  });
 });
 
 afterAll(async () => {
-  await first?.stop("SIGKILL");
+  await Promise.all([first?.stop("SIGKILL"), traced?.stop("SIGKILL")]);
+  await otlp.stop();
 });
 
 /** Keeps `concurrency` GET /fib/25 in flight until `until` settles. */
-async function loadUntil(until: Promise<unknown>, concurrency = 3) {
+async function loadUntil(until: Promise<unknown>, concurrency = 3, service = first) {
   let done = false;
   until.finally(() => {
     done = true;
   });
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (!done) await (await fetch(`${first.url}/fib/25`)).arrayBuffer();
+      while (!done) await (await fetch(`${service.url}/fib/25`)).arrayBuffer();
     }),
   );
 }
@@ -77,5 +86,24 @@ describe("GET /debug/pprof/profile", () => {
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_request");
     }
+  });
+});
+
+describe("profiles tied to traces", () => {
+  test("samples inside the fibonacci work carry the trace_id and span_id of that exported span", async () => {
+    const profiled = fetch(`${traced.url}/debug/pprof/profile?seconds=2`);
+    await loadUntil(profiled, 3, traced);
+    const decoded = decodeProfile(new Uint8Array(await (await profiled).arrayBuffer()));
+    await otlp.waitFor((r) => r.spans.filter((s) => s.name === "fibonacci").length >= 5);
+
+    const inFib = decoded.stacks
+      .map((stack, i) => ({ stack, labels: decoded.labels[i] ?? {} }))
+      .filter((s) => isChain(s.stack));
+    expect(inFib.length).toBeGreaterThan(100);
+    const labelled = inFib.filter((s) => s.labels.trace_id);
+    expect(labelled.length / inFib.length).toBeGreaterThan(0.8);
+    const fibSpans = new Map(otlp.spans.filter((s) => s.name === "fibonacci").map((s) => [s.spanId, s]));
+    const matched = labelled.filter((s) => fibSpans.get(s.labels.span_id as string)?.traceId === s.labels.trace_id);
+    expect(matched.length / labelled.length).toBeGreaterThan(0.95);
   });
 });
