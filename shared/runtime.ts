@@ -1,8 +1,8 @@
 // The one seam between runtimes: how a server starts and stops, and what the runtime is called. Nothing else in
 // the services may call `Bun.*`.
 
-/** Handles one request; `clientAddress` is the peer's IP as the runtime saw it. */
-export type FetchHandler = (request: Request, clientAddress: string | undefined) => Promise<Response>;
+/** Handles one request; `peer()` gives the client's IP as the runtime saw it (computed only if asked for). */
+export type FetchHandler = (request: Request, peer: () => string | undefined) => Promise<Response>;
 
 export interface ListenOptions {
   port: number;
@@ -37,7 +37,7 @@ export function listen(handler: FetchHandler, options: ListenOptions): Listener 
         const path = request.url.slice(request.url.indexOf("/", request.url.indexOf("//") + 2)).split("?")[0] ?? "";
         if (longRunningPaths.includes(path)) server.timeout(request, 0);
       }
-      return handler(request, server.requestIP(request)?.address);
+      return handler(request, () => server.requestIP(request)?.address);
     },
   });
   return {

@@ -1,7 +1,6 @@
 import {
   type Attributes,
   context,
-  type Histogram,
   propagation,
   SpanKind,
   SpanStatusCode,
@@ -9,6 +8,7 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
+import type { DurationRecorder } from "./http-server";
 import { redactedUrl } from "./redact";
 
 const headerSetter: TextMapSetter<Headers> = { set: (headers, key, value) => headers.set(key, value) };
@@ -19,10 +19,34 @@ const headerSetter: TextMapSetter<Headers> = { set: (headers, key, value) => hea
  * auto-instruments nothing, so the shared upstream client (ky) is handed this.
  */
 export function tracedFetch(
-  tracer: Tracer,
-  duration: Histogram | undefined,
+  tracer: Tracer | undefined,
+  duration: DurationRecorder | undefined,
   inner: typeof fetch = fetch,
 ): typeof fetch {
+  /** Traces off: only the duration metric. */
+  const measured = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const attributes: Attributes = {
+      "http.request.method": request.method,
+      "server.address": url.hostname,
+      "server.port": Number(url.port) || (url.protocol === "https:" ? 443 : 80),
+    };
+    const started = performance.now();
+    try {
+      const response = await inner(request);
+      attributes["http.response.status_code"] = response.status;
+      if (response.status >= 400) attributes["error.type"] = String(response.status);
+      return response;
+    } catch (error) {
+      attributes["error.type"] = error instanceof Error ? error.name : "Error";
+      throw error;
+    } finally {
+      duration?.record((performance.now() - started) / 1000, attributes);
+    }
+  };
+  if (!tracer) return Object.assign(measured, { preconnect: fetch.preconnect }) as typeof fetch;
+
   const traced = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     const url = new URL(request.url);

@@ -1,11 +1,11 @@
-import { type Histogram, type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
+import { type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
 import type { Env } from "../config";
 import type { Logger } from "../logger";
 import { SpanTimeline } from "../profiling/span-timeline";
 import { tracedFetch } from "./http-client";
 import { type Handler, instrumentServer, type RequestFacts } from "./http-server";
 import { type LogLineSink, startLogs } from "./logs";
-import { DURATION_BUCKETS_SECONDS, recordRuntimeMetrics, startMetrics } from "./metrics";
+import { recordRuntimeMetrics, startMetrics } from "./metrics";
 import type { PrometheusEndpoint } from "./prometheus";
 import { serviceResource } from "./resource";
 import { parseTelemetrySettings, type TelemetrySettings } from "./settings";
@@ -34,14 +34,6 @@ export interface Telemetry {
 
 const INSTRUMENTATION_SCOPE = "twinbin";
 
-function durationHistogram(meter: Meter, name: string, description: string): Histogram {
-  return meter.createHistogram(name, {
-    unit: "s",
-    description,
-    advice: { explicitBucketBoundaries: DURATION_BUCKETS_SECONDS },
-  });
-}
-
 export function startTelemetry(service: string, version: string, env: Env): Telemetry {
   const settings = parseTelemetrySettings(env, service);
   if (settings.disabled) {
@@ -61,19 +53,15 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
   }
 
   const resource = serviceResource(settings.serviceName, version);
-  const metricsPipeline = startMetrics(settings, resource);
+  const metricsPipeline = startMetrics(settings, resource, { name: INSTRUMENTATION_SCOPE, version });
   const spanTimeline = new SpanTimeline();
   const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline]);
   const logsPipeline = startLogs(settings, resource);
 
   const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
   const meter = metrics.getMeter(INSTRUMENTATION_SCOPE, version);
-  const serverDuration = metricsPipeline
-    ? durationHistogram(meter, "http.server.request.duration", "Duration of HTTP server requests")
-    : undefined;
-  const clientDuration = metricsPipeline
-    ? durationHistogram(meter, "http.client.request.duration", "Duration of HTTP client requests")
-    : undefined;
+  const serverDuration = metricsPipeline?.serverDuration;
+  const clientDuration = metricsPipeline?.clientDuration;
   if (metricsPipeline) recordRuntimeMetrics(meter);
 
   return {
@@ -82,11 +70,11 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
     meter,
     prometheus: metricsPipeline?.prometheus,
     spanTimeline: tracerProvider ? spanTimeline : undefined,
-    fetch: tracedFetch(tracer, clientDuration),
+    fetch: tracedFetch(tracerProvider ? tracer : undefined, clientDuration),
     logSink: logsPipeline?.sink,
     instrumentServer: (handler, facts, log) =>
       instrumentServer(handler, {
-        tracer,
+        tracer: tracerProvider ? tracer : undefined,
         duration: serverDuration,
         log,
         facts,

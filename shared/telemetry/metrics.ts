@@ -3,6 +3,7 @@ import { OTLPMetricExporter as OTLPJsonMetricExporter } from "@opentelemetry/exp
 import { OTLPMetricExporter as OTLPProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import type { Resource } from "@opentelemetry/resources";
 import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { FastHistogram, FastHistogramProducer } from "./fast-histogram";
 import { PrometheusEndpoint } from "./prometheus";
 import type { TelemetrySettings } from "./settings";
 
@@ -12,12 +13,38 @@ export const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0
 export interface MetricsPipeline {
   provider: MeterProvider;
   prometheus: PrometheusEndpoint | undefined;
+  /** http.server.request.duration: method, scheme, status, route, error type. */
+  serverDuration: FastHistogram;
+  /** http.client.request.duration: method, server address and port, status, error type. */
+  clientDuration: FastHistogram;
 }
 
-/** A meter provider with the readers OTEL_METRICS_EXPORTER asks for (Prometheus pull, OTLP push), or none. */
-export function startMetrics(settings: TelemetrySettings, resource: Resource): MetricsPipeline | undefined {
+/**
+ * A meter provider with the readers OTEL_METRICS_EXPORTER asks for (Prometheus pull, OTLP push), or none; the
+ * per-request HTTP duration histograms ride along as a metric producer (see FastHistogram).
+ */
+export function startMetrics(
+  settings: TelemetrySettings,
+  resource: Resource,
+  scope: { name: string; version: string },
+): MetricsPipeline | undefined {
+  const serverDuration = new FastHistogram(
+    "http.server.request.duration",
+    "Duration of HTTP server requests",
+    "s",
+    DURATION_BUCKETS_SECONDS,
+    ["http.request.method", "url.scheme", "http.response.status_code", "http.route", "error.type"],
+  );
+  const clientDuration = new FastHistogram(
+    "http.client.request.duration",
+    "Duration of HTTP client requests",
+    "s",
+    DURATION_BUCKETS_SECONDS,
+    ["http.request.method", "server.address", "server.port", "http.response.status_code", "error.type"],
+  );
+  const metricProducers = [new FastHistogramProducer(scope, [serverDuration, clientDuration])];
   const readers: IMetricReader[] = [];
-  const prometheus = settings.metrics.prometheus ? new PrometheusEndpoint() : undefined;
+  const prometheus = settings.metrics.prometheus ? new PrometheusEndpoint(metricProducers) : undefined;
   if (prometheus) readers.push(prometheus.reader);
   const otlp = settings.metrics.otlp;
   if (otlp) {
@@ -28,13 +55,14 @@ export function startMetrics(settings: TelemetrySettings, resource: Resource): M
           otlp.protocol === "http/json" ? new OTLPJsonMetricExporter(config) : new OTLPProtoMetricExporter(config),
         exportIntervalMillis: settings.metrics.exportIntervalMillis,
         exportTimeoutMillis: Math.min(30_000, settings.metrics.exportIntervalMillis),
+        metricProducers,
       }),
     );
   }
   if (readers.length === 0) return undefined;
   const provider = new MeterProvider({ resource, readers });
   metrics.setGlobalMeterProvider(provider);
-  return { provider, prometheus };
+  return { provider, prometheus, serverDuration, clientDuration };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import type { MetricData, ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import type { MetricData, MetricProducer, ResourceMetrics } from "@opentelemetry/sdk-metrics";
 
 // OTel unit → Prometheus name suffix, per the OpenTelemetry "Prometheus and OpenMetrics compatibility" spec.
 const UNIT_SUFFIXES: Record<string, string> = {
@@ -39,8 +39,12 @@ class UnitSuffixSerializer extends PrometheusSerializer {
 
 /** A pull reader whose exposition Elysia serves on /metrics (no extra HTTP server). */
 export class PrometheusEndpoint {
-  readonly reader = new PrometheusExporter({ preventServerStart: true });
+  readonly reader: PrometheusExporter;
   private readonly serializer = new UnitSuffixSerializer();
+
+  constructor(metricProducers: MetricProducer[] = []) {
+    this.reader = new PrometheusExporter({ preventServerStart: true, metricProducers });
+  }
 
   async render(): Promise<string> {
     const { resourceMetrics } = await this.reader.collect();

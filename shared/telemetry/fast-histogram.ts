@@ -1,0 +1,114 @@
+import type { Attributes, HrTime } from "@opentelemetry/api";
+import { ValueType } from "@opentelemetry/api";
+import { hrTime } from "@opentelemetry/core";
+import { emptyResource } from "@opentelemetry/resources";
+import {
+  AggregationTemporality,
+  type CollectionResult,
+  DataPointType,
+  type HistogramMetricData,
+  type MetricProducer,
+} from "@opentelemetry/sdk-metrics";
+
+interface Series {
+  attributes: Attributes;
+  startTime: HrTime;
+  counts: number[];
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+/** Past this many attribute sets, recordings go to one overflow series, as the metrics SDK spec prescribes. */
+const CARDINALITY_LIMIT = 2000;
+
+/**
+ * A cumulative explicit-bucket histogram for the per-request HTTP durations, exported through the SDK's readers
+ * as a MetricProducer (the SDK's extension point for metrics it does not record itself).
+ *
+ * Why not the SDK's own Histogram: its record() hashes the attribute set on every call (sort + JSON.stringify);
+ * profiling the compiled first under load showed that at 21% of all CPU, which alone misses the "metrics cost
+ * ≤ 5%" bar. Here the caller's attributes have a fixed key order, so the series key is a plain join.
+ */
+export class FastHistogram {
+  private readonly series = new Map<string, Series>();
+
+  constructor(
+    readonly name: string,
+    readonly description: string,
+    readonly unit: string,
+    readonly boundaries: readonly number[],
+    /** Attribute keys, in the order the key is built from; other attributes must not be passed. */
+    private readonly keys: readonly string[],
+  ) {}
+
+  record(value: number, attributes: Attributes): void {
+    let key = "";
+    for (const k of this.keys) key += `${attributes[k] ?? ""}\u0000`;
+    let series = this.series.get(key);
+    if (!series) {
+      const overflow = this.series.size >= CARDINALITY_LIMIT;
+      if (overflow) key = "\u0001overflow";
+      series = this.series.get(key);
+      if (!series) {
+        series = {
+          attributes: overflow ? { "otel.metric.overflow": true } : { ...attributes },
+          startTime: hrTime(),
+          counts: new Array(this.boundaries.length + 1).fill(0),
+          sum: 0,
+          count: 0,
+          min: Number.POSITIVE_INFINITY,
+          max: Number.NEGATIVE_INFINITY,
+        };
+        this.series.set(key, series);
+      }
+    }
+    let bucket = 0;
+    while (bucket < this.boundaries.length && value > (this.boundaries[bucket] as number)) bucket++;
+    series.counts[bucket] = (series.counts[bucket] as number) + 1;
+    series.sum += value;
+    series.count++;
+    if (value < series.min) series.min = value;
+    if (value > series.max) series.max = value;
+  }
+
+  snapshot(endTime: HrTime): HistogramMetricData {
+    return {
+      descriptor: { name: this.name, description: this.description, unit: this.unit, valueType: ValueType.DOUBLE },
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+      dataPointType: DataPointType.HISTOGRAM,
+      dataPoints: [...this.series.values()].map((s) => ({
+        attributes: s.attributes,
+        startTime: s.startTime,
+        endTime,
+        value: {
+          buckets: { boundaries: [...this.boundaries], counts: [...s.counts] },
+          sum: s.sum,
+          count: s.count,
+          min: s.min,
+          max: s.max,
+        },
+      })),
+    };
+  }
+}
+
+/** Hands the fast histograms to every reader (Prometheus pull, OTLP push) alongside the SDK's own metrics. */
+export class FastHistogramProducer implements MetricProducer {
+  constructor(
+    private readonly scope: { name: string; version: string },
+    readonly histograms: FastHistogram[],
+  ) {}
+
+  async collect(): Promise<CollectionResult> {
+    const now = hrTime();
+    return {
+      resourceMetrics: {
+        resource: emptyResource(),
+        scopeMetrics: [{ scope: this.scope, metrics: this.histograms.map((h) => h.snapshot(now)) }],
+      },
+      errors: [],
+    };
+  }
+}
