@@ -39,7 +39,7 @@ export async function startServer(
 export function wrk(url: string, seconds: number, connections = 50): number {
   const run = (s: number) =>
     execFileSync("wrk", ["-t1", `-c${connections}`, `-d${s}s`, "--latency", url], { encoding: "utf8" });
-  run(Math.max(2, Math.round(seconds / 4)));
+  run(3);
   const out = run(seconds);
   const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!match) throw new Error(`unexpected wrk output:\n${out}`);

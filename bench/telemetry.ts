@@ -11,8 +11,11 @@ import { binaries } from "../tests/support/binaries";
 import { emptyDir } from "../tests/support/processes";
 import { hammer, median, rssMiB, startServer, startSink, startupSample, wrk } from "./lib";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "10" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "8" }, rounds: { type: "string", default: "3" } },
+});
 const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
 const bun = process.execPath;
 const here = import.meta.dir;
 
@@ -36,23 +39,37 @@ async function throughput(command: string[], env: Record<string, string>): Promi
   }
 }
 
-const product = (env: Record<string, string>) => throughput([first], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, ...env });
-const off = { OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "none" };
-const untraced = await product(off);
-const traced = await product({
-  OTEL_TRACES_EXPORTER: "otlp",
-  OTEL_TRACES_SAMPLER: "always_on",
-  OTEL_METRICS_EXPORTER: "none",
-});
-const metricsOn = await product({ OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "prometheus" });
-const everything = await product({ OTEL_TRACES_SAMPLER: "always_on" });
-const disabled = await product({ OTEL_SDK_DISABLED: "true" });
-
-// Start-up and memory of the compiled first with its defaults (traces + metrics on).
+// Start-up first, on a quiet machine: the compiled first with its defaults (traces + metrics on).
 const cwd = emptyDir("twinbin-bench-");
 await startupSample([first], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }, cwd); // creates the database
 const starts = [];
 for (let i = 0; i < 10; i++) starts.push(await startupSample([first], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }, cwd));
+
+// Throughput variants, interleaved over several rounds (shared machines drift); the median of each is reported.
+const off = { OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "none" };
+const variants: Record<string, Record<string, string>> = {
+  untraced: off,
+  traced: { OTEL_TRACES_EXPORTER: "otlp", OTEL_TRACES_SAMPLER: "always_on", OTEL_METRICS_EXPORTER: "none" },
+  metricsOn: { OTEL_TRACES_EXPORTER: "none", OTEL_METRICS_EXPORTER: "prometheus" },
+  everything: { OTEL_TRACES_SAMPLER: "always_on" },
+  disabled: { OTEL_SDK_DISABLED: "true" },
+};
+const samples: Record<string, number[]> = {};
+for (let round = 0; round < rounds; round++) {
+  for (const [name, env] of Object.entries(variants)) {
+    (samples[name] ??= []).push(await throughput([first], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, ...env }));
+  }
+}
+const rate = (name: string) => median(samples[name] ?? []);
+const [untraced, traced, metricsOn, everything, disabled] = [
+  rate("untraced"),
+  rate("traced"),
+  rate("metricsOn"),
+  rate("everything"),
+  rate("disabled"),
+];
+
+// Memory of the compiled first under traced load.
 const server = await startServer([first], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "always_on" });
 await new Promise((r) => setTimeout(r, 1000));
 const idle = rssMiB(server.child.pid as number);
@@ -66,10 +83,20 @@ const plugin = (traced: boolean) =>
   throughput([bun, join(comparison, "with-plugin.ts")], { TRACED: traced ? "1" : "0", OTLP_URL: traces });
 const ours = (traced: boolean) =>
   throughput([bun, join(comparison, "with-twinbin.ts")], { TRACED: traced ? "1" : "0", OTLP_URL: traces });
-const pluginOff = await plugin(false);
-const pluginOn = await plugin(true);
-const oursOff = await ours(false);
-const oursOn = await ours(true);
+const pairs: Record<string, number[]> = {};
+for (let round = 0; round < rounds; round++) {
+  for (const [name, run] of Object.entries({
+    pluginOff: () => plugin(false),
+    pluginOn: () => plugin(true),
+    oursOff: () => ours(false),
+    oursOn: () => ours(true),
+  })) {
+    (pairs[name] ??= []).push(await run());
+  }
+}
+const [pluginOff, pluginOn, oursOff, oursOn] = ["pluginOff", "pluginOn", "oursOff", "oursOn"].map((n) =>
+  median(pairs[n] ?? []),
+) as [number, number, number, number];
 async function startOf(file: string): Promise<number> {
   const samples = [];
   for (let i = 0; i < 5; i++) {
@@ -84,7 +111,7 @@ sink.stop();
 
 const r2 = (x: number) => x.toFixed(2);
 const verdict = (ok: boolean) => (ok ? "meets" : "**misses**");
-console.log(`Compiled first, GET /fib/10, wrk -t1 -c50 -d${seconds}s, one run:\n`);
+console.log(`Compiled first, GET /fib/10, wrk -t1 -c50 -d${seconds}s, median of ${rounds} interleaved rounds:\n`);
 row("variant", "req/s");
 rows.push("|---|---|");
 row("telemetry off (traces none, metrics none)", untraced.toFixed(0));

@@ -1,11 +1,25 @@
 // `npm start`: builds both binaries, runs them side by side (first on :5000, second on :6000, embedded databases
 // under ./data), and stops both on Ctrl-C. If one exits on its own, the other is stopped too.
+// `npm run start:deno` (`--runtime deno`): the same services from source under Deno, no build.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { buildService, SERVICES } from "./build";
 
-mkdirSync("dist", { recursive: true });
-for (const service of SERVICES) await buildService(service);
+const { values } = parseArgs({ options: { runtime: { type: "string", default: "bun" } } });
+if (values.runtime !== "bun" && values.runtime !== "deno") {
+  console.error("usage: start.ts [--runtime bun|deno]");
+  process.exit(2);
+}
+const command = (service: string): [string, string[]] =>
+  values.runtime === "deno"
+    ? ["node_modules/.bin/deno", ["run", "--allow-all", "--unstable-no-legacy-abort", `${service}/main.ts`]]
+    : [`dist/${service}`, []];
+
+if (values.runtime === "bun") {
+  mkdirSync("dist", { recursive: true });
+  for (const service of SERVICES) await buildService(service);
+}
 
 // PORT would send both services to the same port: each keeps its own default.
 const { PORT: _ignored, ...env } = process.env;
@@ -20,7 +34,8 @@ function stopAll(signal: NodeJS.Signals) {
 const exits = SERVICES.map(
   (service) =>
     new Promise<number>((resolve) => {
-      const child = spawn(`dist/${service}`, [], { stdio: "inherit", env });
+      const [file, args] = command(service);
+      const child = spawn(file, args, { stdio: "inherit", env });
       children.set(service, child);
       child.once("exit", (code, signal) => {
         if (!stopping) {

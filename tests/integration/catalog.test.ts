@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binaries } from "../support/binaries";
 import { type Service, startBinary } from "../support/processes";
+import { launchers, RUNTIME } from "../support/services";
 
-let bins: { first: string; second: string };
+let bins: { first: string[]; second: string[] };
 const running: Service[] = [];
 
-async function start(binary: string, env: Record<string, string> = {}, cwd?: string) {
+async function start(binary: string[], env: Record<string, string> = {}, cwd?: string) {
   const service = await startBinary(binary, env, cwd);
   running.push(service);
   return service;
@@ -21,14 +21,14 @@ const json = (method: string, body: unknown) => ({
 });
 
 beforeAll(async () => {
-  bins = await binaries();
+  bins = await launchers();
 });
 
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop("SIGKILL")));
 });
 
-describe("catalog and inventory", () => {
+describe(`catalog and inventory (${RUNTIME})`, () => {
   test("items with stock in second are available, with their quantity; data survives a restart", async () => {
     const second = await start(bins.second);
     const first = await start(bins.first, { SECOND_URL: second.url });

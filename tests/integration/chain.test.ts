@@ -1,22 +1,22 @@
-// The chain first → second → HTTPBin, run as compiled binaries from empty directories.
+// The chain first → second → HTTPBin, run as compiled binaries (or under Deno, TWINBIN_RUNTIME=deno) from empty dirs.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { binaries } from "../support/binaries";
 import { type Httpbin, startHttpbin } from "../support/httpbin";
 import { freePort } from "../support/ports";
 import { type Service, startBinary } from "../support/processes";
+import { launchers, RUNTIME } from "../support/services";
 
 let httpbin: Httpbin;
-let bins: { first: string; second: string };
+let bins: { first: string[]; second: string[] };
 const running: Service[] = [];
 
-async function start(binary: string, env: Record<string, string>) {
+async function start(binary: string[], env: Record<string, string>) {
   const service = await startBinary(binary, env);
   running.push(service);
   return service;
 }
 
 beforeAll(async () => {
-  [httpbin, bins] = await Promise.all([startHttpbin(), binaries()]);
+  [httpbin, bins] = await Promise.all([startHttpbin(), launchers()]);
 });
 
 afterAll(async () => {
@@ -24,7 +24,7 @@ afterAll(async () => {
   await httpbin?.stop("SIGKILL");
 });
 
-describe("POST / chain", () => {
+describe(`POST / chain (${RUNTIME})`, () => {
   test("first answers with HTTPBin's JSON as relayed by second", async () => {
     const second = await start(bins.second, { HTTPBIN_URL: httpbin.url });
     const first = await start(bins.first, { SECOND_URL: second.url, CHAIN_SLEEP_MAX_MS: "50" });
@@ -69,7 +69,12 @@ describe("POST / chain", () => {
 
   test("a 504 from second reaches first's caller as a 502 naming second", async () => {
     const second = await start(bins.second, { HTTPBIN_URL: `${httpbin.url}/slow/3`, UPSTREAM_TIMEOUT_MS: "300" });
-    const first = await start(bins.first, { SECOND_URL: second.url, CHAIN_SLEEP_MAX_MS: "0" });
+    // first waits longer than second, so second's verdict (504) is what first relays.
+    const first = await start(bins.first, {
+      SECOND_URL: second.url,
+      CHAIN_SLEEP_MAX_MS: "0",
+      UPSTREAM_TIMEOUT_MS: "15000",
+    });
     const response = await fetch(`${first.url}/`, { method: "POST" });
     expect(response.status).toBe(502);
     expect(await response.json()).toEqual({ error: { code: "upstream_error", message: "second answered 504" } });

@@ -71,25 +71,29 @@ export interface Service extends Proc {
   cwd: string;
 }
 
-/** Starts a compiled service binary in `cwd` (an empty temp dir by default) and waits for /health. */
+/**
+ * Starts a service — a compiled binary path, or a command line such as `deno run … main.ts` — in `cwd` (an empty
+ * temp dir by default) and waits for /health.
+ */
 export async function startBinary(
-  binary: string,
+  command: string | string[],
   env: Record<string, string> = {},
   cwd = emptyDir(),
 ): Promise<Service> {
+  const [file, ...args] = (typeof command === "string" ? [command] : command) as [string, ...string[]];
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const proc = spawnProc(binary, binary, [], { HOST: "127.0.0.1", LOG_LEVEL: "info", ...env, PORT: String(port) }, cwd);
+  const proc = spawnProc(file, file, args, { HOST: "127.0.0.1", LOG_LEVEL: "info", ...env, PORT: String(port) }, cwd);
   const url = `http://127.0.0.1:${port}`;
   try {
     await Promise.race([
-      waitForOk(`${url}/health`),
+      waitForOk(`${url}/health`, 30_000),
       proc.exited.then(({ code }) => {
         throw new Error(`exited with ${code} before serving`);
       }),
     ]);
   } catch (error) {
     await proc.stop("SIGKILL");
-    throw new Error(`${binary} did not start: ${(error as Error).message}\n${proc.output()}`);
+    throw new Error(`${[file, ...args].join(" ")} did not start: ${(error as Error).message}\n${proc.output()}`);
   }
   return Object.assign(proc, { url, port, cwd });
 }
