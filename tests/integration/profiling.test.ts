@@ -2,16 +2,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decodeProfile } from "../../shared/profiling/decode";
 import { renderFlameGraph } from "../../tools/flamegraph/render";
-import { binaries } from "../support/binaries";
 import { OtlpReceiver } from "../support/otlp-receiver";
 import { type Service, startBinary } from "../support/processes";
+import { launchers, RUNTIME } from "../support/services";
 
 let first: Service;
 let traced: Service;
 const otlp = new OtlpReceiver().start();
 
 beforeAll(async () => {
-  const bins = await binaries();
+  const bins = await launchers();
   first = await startBinary(bins.first, { OTEL_TRACES_EXPORTER: "none", LOG_LEVEL: "warn" });
   traced = await startBinary(bins.first, {
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
@@ -43,7 +43,7 @@ const isChain = (stack: string[]) => {
   return i >= 0 && stack[i + 1] === "_two" && stack[i + 2] === "_fibo" && stack[i + 3] === "fibo";
 };
 
-describe("GET /debug/pprof/profile", () => {
+describe(`GET /debug/pprof/profile (${RUNTIME})`, () => {
   test("under /fib/25 load, the large majority of samples show _one → _two → _fibo → fibo, caller first", async () => {
     const profiled = fetch(`${first.url}/debug/pprof/profile?seconds=2`);
     await loadUntil(profiled);
@@ -66,7 +66,7 @@ describe("GET /debug/pprof/profile", () => {
     expect(chained / stacks.length).toBeGreaterThan(0.75);
     // Frames carry the original source file and line (the binary embeds its source map).
     const fibFrames = decoded.frames.flat().filter((f) => f.startsWith("_fibo "));
-    expect(fibFrames[0]).toMatch(/^_fibo first\/fib\/fib\.ts:\d+$/);
+    expect(fibFrames[0]).toMatch(/^_fibo (.*\/)?first\/fib\/fib\.ts:\d+$/);
 
     const svg = renderFlameGraph(stacks, "test");
     expect(svg).toStartWith("<svg");
@@ -89,7 +89,7 @@ describe("GET /debug/pprof/profile", () => {
   });
 });
 
-describe("profiles tied to traces", () => {
+describe(`profiles tied to traces (${RUNTIME})`, () => {
   test("samples inside the fibonacci work carry the trace_id and span_id of that exported span", async () => {
     const profiled = fetch(`${traced.url}/debug/pprof/profile?seconds=2`);
     await loadUntil(profiled, 3, traced);

@@ -1,11 +1,12 @@
-// Telemetry as exported by the compiled binaries, received by an OTLP receiver inside the test.
+// Telemetry as exported by the compiled binaries (or the services under Deno: TWINBIN_RUNTIME=deno), received by
+// an OTLP receiver inside the test.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { binaries } from "../support/binaries";
 import { type Httpbin, startHttpbin } from "../support/httpbin";
 import { OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver";
 import { freePort } from "../support/ports";
 import { type Service, startBinary } from "../support/processes";
+import { launchers, RUNTIME } from "../support/services";
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -13,7 +14,7 @@ const INTERNAL = 1;
 const ERROR = 2;
 
 let httpbin: Httpbin;
-let bins: { first: string; second: string };
+let bins: { first: string[]; second: string[] };
 const running: Service[] = [];
 const receivers: OtlpReceiver[] = [];
 
@@ -23,7 +24,7 @@ function receiver() {
   return r;
 }
 
-async function start(binary: string, otlp: OtlpReceiver | string, env: Record<string, string> = {}) {
+async function start(binary: string[], otlp: OtlpReceiver | string, env: Record<string, string> = {}) {
   const endpoint = typeof otlp === "string" ? otlp : otlp.url;
   const service = await startBinary(binary, {
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
@@ -48,7 +49,7 @@ const one = <T>(items: T[], what: string): T => {
 };
 
 beforeAll(async () => {
-  [httpbin, bins] = await Promise.all([startHttpbin(), binaries()]);
+  [httpbin, bins] = await Promise.all([startHttpbin(), launchers()]);
 });
 
 afterAll(async () => {
@@ -57,84 +58,87 @@ afterAll(async () => {
   await httpbin?.stop("SIGKILL");
 });
 
-describe.each(["http/protobuf", "http/json"])("one trace across first → second → HTTPBin (%s)", (protocol) => {
-  test("exact parent links, names, kinds, attribute types and resource", async () => {
-    const otlp = receiver();
-    const { first } = await chain(otlp, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
-    const response = await fetch(`${first.url}/`, {
-      method: "POST",
-      headers: { "user-agent": "twinbin-test/1", baggage: "tenant=acme" },
-    });
-    expect(response.status).toBe(200);
-    const echoed = (await response.json()) as { headers: Record<string, string> };
-
-    await otlp.waitFor((r) => r.spans.filter((s) => s.kind === CLIENT).length >= 2);
-    const firstServer = one(
-      otlp.spans.filter((s) => serviceOf(s) === "first" && s.kind === SERVER),
-      "first SERVER spans",
-    );
-    const trace = otlp.spansOf(firstServer.traceId);
-    const childrenOf = (span: ReceivedSpan) => trace.filter((s) => s.parentSpanId === span.spanId);
-
-    expect(firstServer.parentSpanId).toBe("");
-    expect(firstServer.name).toBe("POST /");
-    const sleep = one(
-      childrenOf(firstServer).filter((s) => s.kind === INTERNAL),
-      "sleep span",
-    );
-    expect(sleep.name).toBe("chain.sleep");
-    const firstClient = one(
-      childrenOf(firstServer).filter((s) => s.kind === CLIENT),
-      "first CLIENT span",
-    );
-    expect(firstClient.name).toBe("POST");
-    const secondServer = one(childrenOf(firstClient), "second SERVER span");
-    expect([serviceOf(secondServer), secondServer.kind, secondServer.name]).toEqual(["second", SERVER, "POST /"]);
-    const secondClient = one(childrenOf(secondServer), "second CLIENT span");
-    expect([serviceOf(secondClient), secondClient.kind, secondClient.name]).toEqual(["second", CLIENT, "POST"]);
-
-    // HTTPBin echoes what second sent: W3C traceparent of second's CLIENT span, and the caller's baggage.
-    expect(echoed.headers.Traceparent).toBe(`00-${firstServer.traceId}-${secondClient.spanId}-01`);
-    expect(echoed.headers.Baggage).toBe("tenant=acme");
-
-    expect(firstServer.attributes).toMatchObject({
-      "http.request.method": "POST",
-      "http.route": "/",
-      "url.path": "/",
-      "url.scheme": "http",
-      "http.response.status_code": 200,
-      "server.address": "127.0.0.1",
-      "server.port": first.port,
-      "client.address": "127.0.0.1",
-      "user_agent.original": "twinbin-test/1",
-    });
-    expect(firstServer.attributeTypes).toMatchObject({
-      "http.response.status_code": "int",
-      "server.port": "int",
-      "http.request.method": "string",
-    });
-    const httpbinUrl = new URL(httpbin.url);
-    expect(secondClient.attributes).toMatchObject({
-      "http.request.method": "POST",
-      "url.full": `${httpbin.url}/delay/0`,
-      "server.address": httpbinUrl.hostname,
-      "server.port": Number(httpbinUrl.port),
-      "http.response.status_code": 200,
-    });
-    expect(secondClient.attributeTypes["http.response.status_code"]).toBe("int");
-    for (const span of trace) {
-      expect(span.resource).toMatchObject({
-        "service.version": "0.1.0",
-        "process.runtime.name": "bun",
-        "telemetry.sdk.language": "nodejs",
+describe.each(["http/protobuf", "http/json"])(
+  `one trace across first → second → HTTPBin (${RUNTIME}, %s)`,
+  (protocol) => {
+    test("exact parent links, names, kinds, attribute types and resource", async () => {
+      const otlp = receiver();
+      const { first } = await chain(otlp, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
+      const response = await fetch(`${first.url}/`, {
+        method: "POST",
+        headers: { "user-agent": "twinbin-test/1", baggage: "tenant=acme" },
       });
-      expect(typeof span.resource["host.name"]).toBe("string");
-      expect(typeof span.resource["process.pid"]).toBe("number");
-    }
-    const contentTypes = new Set(otlp.requests.map((r) => r.contentType));
-    expect([...contentTypes]).toEqual([protocol === "http/json" ? "application/json" : "application/x-protobuf"]);
-  });
-});
+      expect(response.status).toBe(200);
+      const echoed = (await response.json()) as { headers: Record<string, string> };
+
+      await otlp.waitFor((r) => r.spans.filter((s) => s.kind === CLIENT).length >= 2);
+      const firstServer = one(
+        otlp.spans.filter((s) => serviceOf(s) === "first" && s.kind === SERVER),
+        "first SERVER spans",
+      );
+      const trace = otlp.spansOf(firstServer.traceId);
+      const childrenOf = (span: ReceivedSpan) => trace.filter((s) => s.parentSpanId === span.spanId);
+
+      expect(firstServer.parentSpanId).toBe("");
+      expect(firstServer.name).toBe("POST /");
+      const sleep = one(
+        childrenOf(firstServer).filter((s) => s.kind === INTERNAL),
+        "sleep span",
+      );
+      expect(sleep.name).toBe("chain.sleep");
+      const firstClient = one(
+        childrenOf(firstServer).filter((s) => s.kind === CLIENT),
+        "first CLIENT span",
+      );
+      expect(firstClient.name).toBe("POST");
+      const secondServer = one(childrenOf(firstClient), "second SERVER span");
+      expect([serviceOf(secondServer), secondServer.kind, secondServer.name]).toEqual(["second", SERVER, "POST /"]);
+      const secondClient = one(childrenOf(secondServer), "second CLIENT span");
+      expect([serviceOf(secondClient), secondClient.kind, secondClient.name]).toEqual(["second", CLIENT, "POST"]);
+
+      // HTTPBin echoes what second sent: W3C traceparent of second's CLIENT span, and the caller's baggage.
+      expect(echoed.headers.Traceparent).toBe(`00-${firstServer.traceId}-${secondClient.spanId}-01`);
+      expect(echoed.headers.Baggage).toBe("tenant=acme");
+
+      expect(firstServer.attributes).toMatchObject({
+        "http.request.method": "POST",
+        "http.route": "/",
+        "url.path": "/",
+        "url.scheme": "http",
+        "http.response.status_code": 200,
+        "server.address": "127.0.0.1",
+        "server.port": first.port,
+        "client.address": "127.0.0.1",
+        "user_agent.original": "twinbin-test/1",
+      });
+      expect(firstServer.attributeTypes).toMatchObject({
+        "http.response.status_code": "int",
+        "server.port": "int",
+        "http.request.method": "string",
+      });
+      const httpbinUrl = new URL(httpbin.url);
+      expect(secondClient.attributes).toMatchObject({
+        "http.request.method": "POST",
+        "url.full": `${httpbin.url}/delay/0`,
+        "server.address": httpbinUrl.hostname,
+        "server.port": Number(httpbinUrl.port),
+        "http.response.status_code": 200,
+      });
+      expect(secondClient.attributeTypes["http.response.status_code"]).toBe("int");
+      for (const span of trace) {
+        expect(span.resource).toMatchObject({
+          "service.version": "0.1.0",
+          "process.runtime.name": RUNTIME === "deno" ? "deno" : "bun",
+          "telemetry.sdk.language": "nodejs",
+        });
+        expect(typeof span.resource["host.name"]).toBe("string");
+        expect(typeof span.resource["process.pid"]).toBe("number");
+      }
+      const contentTypes = new Set(otlp.requests.map((r) => r.contentType));
+      expect([...contentTypes]).toEqual([protocol === "http/json" ? "application/json" : "application/x-protobuf"]);
+    });
+  },
+);
 
 describe("spans for every outcome", () => {
   test("404 is exported with the method alone as its name; 5xx is an ERROR with an exception event", async () => {
@@ -359,7 +363,10 @@ describe("metrics", () => {
       /^js_heap_used_bytes\{/m,
       /^eventloop_lag_seconds\{/m,
       /^process_cpu_time_seconds_total\{[^}]*cpu_mode="user"/m,
-      /^target_info\{[^}]*service_name="first"[^}]*process_runtime_name="bun"/m,
+      new RegExp(
+        `^target_info\\{[^}]*service_name="first"[^}]*process_runtime_name="${RUNTIME === "deno" ? "deno" : "bun"}"`,
+        "m",
+      ),
     ]) {
       expect(firstText).toMatch(series);
     }

@@ -1,0 +1,419 @@
+// End-to-end: the compiled services against the real observability stack, natively (tools/stack/, no Docker),
+// every backend asserted through its own query API.
+//
+//   tools/stack/install.sh        # once: builds/installs the backends into ~/.cache/twinbin/stack
+//   bun test tests/e2e            # starts the stack (tools/stack/start.sh) and stops it (stop.sh) itself
+//
+// The services run on 5000/6000, the ports the Prometheus and Parca target files name, so those ports and the
+// stack's own (start.sh lists them) must be free.
+//
+// This file runs only when asked for: named on `bun test`'s command line (`bun test tests/e2e`), from
+// `npm run test:e2e`, or with TWINBIN_E2E=1. A plain `bun test` / `npm test` skips it, since it needs the native
+// stack and fixed ports. TWINBIN_E2E=0 skips it always.
+//   TWINBIN_E2E_STACK=external   use a stack already started with tools/stack/start.sh; leave it running.
+//   TWINBIN_STACK_DIR, TWINBIN_STACK_RUN   as for the scripts.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, rmSync } from "node:fs";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { decodeProfile } from "../../shared/profiling/decode";
+import { binaries } from "../support/binaries";
+import { type Service, startBinary } from "../support/processes";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const EXTERNAL_STACK = process.env.TWINBIN_E2E_STACK === "external";
+
+/** Whether a path filter on bun test's command line selects this file (process.argv does not show them). */
+function namedOnCommandLine(): boolean {
+  let args: string[];
+  try {
+    args = readFileSync("/proc/self/cmdline", "utf8").split("\0");
+  } catch {
+    return false;
+  }
+  const filters = args.slice(args.indexOf("test") + 1).filter((a) => a !== "" && !a.startsWith("-"));
+  const fromCwd = relative(process.cwd(), import.meta.path);
+  return filters.some((f) =>
+    isAbsolute(f) ? import.meta.path.startsWith(f) : fromCwd.includes(f.replace(/^\.\//, "")),
+  );
+}
+
+const ENABLED =
+  process.env.TWINBIN_E2E === "1" ||
+  (process.env.TWINBIN_E2E !== "0" && (process.env.npm_lifecycle_event === "test:e2e" || namedOnCommandLine()));
+if (!ENABLED) console.warn("tests/e2e skipped: it runs when named (bun test tests/e2e) or with TWINBIN_E2E=1");
+
+const JAEGER = "http://127.0.0.1:16686";
+const PROMETHEUS = "http://127.0.0.1:9090";
+const ALERTMANAGER = "http://127.0.0.1:9093";
+const PARCA = "http://127.0.0.1:7070";
+const COLLECTOR_METRICS = "http://127.0.0.1:8888/metrics";
+const HTTPBIN = "http://127.0.0.1:8080";
+const CHAIN_REQUESTS = 5;
+
+const SERVICE_ENV = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
+  OTEL_BSP_SCHEDULE_DELAY: "500",
+  HTTPBIN_URL: HTTPBIN,
+  SECOND_URL: "http://127.0.0.1:6000",
+  CHAIN_SLEEP_MAX_MS: "50",
+  LOG_LEVEL: "warn",
+};
+
+let first: Service | undefined;
+let second: Service | undefined;
+let stackStarted = false;
+let chainSentAt = 0;
+
+// ------------------------------------------------------------------------------------------------- helpers
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs a tools/stack script; throws with its output when it fails. */
+async function stackScript(name: "start.sh" | "stop.sh") {
+  const proc = Bun.spawn(["bash", join(ROOT, "tools/stack", name)], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: process.env,
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  if (code !== 0) throw new Error(`tools/stack/${name} exited with ${code}\n${out}${err}`);
+  return out + err;
+}
+
+/**
+ * Calls `attempt` until it returns without throwing, at most `timeoutMs`; what it throws says what is still
+ * missing, and the last such message ends up in the failure.
+ */
+async function poll<T>(what: string, timeoutMs: number, attempt: () => Promise<T>, intervalMs = 500): Promise<T> {
+  const started = Date.now();
+  let last = "";
+  while (true) {
+    try {
+      return await attempt();
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    if (Date.now() - started >= timeoutMs) {
+      throw new Error(
+        `${what}: still not the case after ${Math.round((Date.now() - started) / 1000)} s.\nLast: ${last}`,
+      );
+    }
+    await sleep(intervalMs);
+  }
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${url} → ${response.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
+}
+
+interface PromVector {
+  status: string;
+  data: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+}
+
+/** An instant PromQL query, as {label value of `by` → number}. */
+async function promQuery(query: string, by = "job"): Promise<Record<string, number>> {
+  const body = await getJson<PromVector>(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(query)}`);
+  return Object.fromEntries(body.data.result.map((r) => [r.metric[by] ?? "", Number(r.value[1])]));
+}
+
+/** Sum of every sample of `name` (with or without a `_total` suffix) in a Prometheus text exposition. */
+function sumMetric(exposition: string, name: string, labelFilter = ""): number | undefined {
+  let total: number | undefined;
+  for (const line of exposition.split("\n")) {
+    const match = line.match(/^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/);
+    if (!match || (match[1] !== name && match[1] !== `${name}_total`)) continue;
+    if (labelFilter && !(match[2] ?? "").includes(labelFilter)) continue;
+    total = (total ?? 0) + Number(match[3]);
+  }
+  return total;
+}
+
+// ------------------------------------------------------------------------------------------ set-up, clean-up
+
+async function cleanUp() {
+  const services = [first, second].filter((s): s is Service => s !== undefined);
+  await Promise.all(services.map((s) => s.stop("SIGTERM", 5000)));
+  for (const s of services) rmSync(s.cwd, { recursive: true, force: true });
+  first = second = undefined;
+  if (stackStarted) {
+    stackStarted = false;
+    await stackScript("stop.sh").catch((error) => console.error(`stopping the stack: ${error}`));
+  }
+}
+
+describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native stack", () => {
+  beforeAll(
+    async () => {
+      try {
+        // Compile first (CPU-heavy), then the stack, then the services: Prometheus' `up` for first/second is
+        // only 0 for the moment between the last two, far below TwinbinServiceDown's `for:`.
+        const bins = await binaries();
+        if (!EXTERNAL_STACK) {
+          // start.sh stops what it started when it fails, and never touches a stack that already runs.
+          console.log(await stackScript("start.sh"));
+          stackStarted = true;
+        }
+        second = await startBinary(bins.second, { ...SERVICE_ENV, PORT: "6000" });
+        first = await startBinary(bins.first, { ...SERVICE_ENV, PORT: "5000" });
+
+        chainSentAt = Date.now();
+        for (let i = 0; i < CHAIN_REQUESTS; i++) {
+          const response = await fetch(`${first.url}/`, { method: "POST" });
+          const body = await response.text();
+          if (response.status !== 200) throw new Error(`POST / → ${response.status}: ${body}`);
+        }
+      } catch (error) {
+        await cleanUp();
+        throw error;
+      }
+    },
+    { timeout: 300_000 },
+  );
+
+  afterAll(cleanUp, { timeout: 60_000 });
+
+  test(
+    "Jaeger: one trace holds first SERVER → first CLIENT → second SERVER → second CLIENT → HTTPBin",
+    async () => {
+      interface JaegerSpan {
+        traceID: string;
+        spanID: string;
+        operationName: string;
+        processID: string;
+        references?: { refType: string; spanID: string }[];
+        tags: { key: string; value: unknown }[];
+      }
+      interface JaegerTrace {
+        traceID: string;
+        spans: JaegerSpan[];
+        processes: Record<string, { serviceName: string }>;
+      }
+      const url = `${JAEGER}/api/traces?service=first&operation=${encodeURIComponent("POST /")}&limit=50&start=${(chainSentAt - 5000) * 1000}`;
+
+      const chain = await poll(`a complete chain trace in Jaeger (${url})`, 30_000, async () => {
+        const { data } = await getJson<{ data: JaegerTrace[] | null }>(url);
+        const traces = data ?? [];
+        if (traces.length === 0) throw new Error("no trace of service first yet");
+        const shapes: string[] = [];
+        for (const trace of traces) {
+          const service = (s: JaegerSpan) => trace.processes[s.processID]?.serviceName;
+          const kind = (s: JaegerSpan) => s.tags.find((t) => t.key === "span.kind")?.value;
+          const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;
+          const parentOf = (s: JaegerSpan) => s.references?.find((r) => r.refType === "CHILD_OF")?.spanID;
+          const child = (parent: JaegerSpan | undefined, svc: string, k: string) =>
+            parent && trace.spans.find((s) => parentOf(s) === parent.spanID && service(s) === svc && kind(s) === k);
+
+          const firstServer = trace.spans.find(
+            (s) => service(s) === "first" && kind(s) === "server" && parentOf(s) === undefined,
+          );
+          const firstClient = child(firstServer, "first", "client");
+          const secondServer = child(firstClient, "second", "server");
+          const secondClient = child(secondServer, "second", "client");
+          if (firstServer && firstClient && secondServer && secondClient) {
+            return { trace, firstServer, firstClient, secondServer, secondClient, tag };
+          }
+          shapes.push(
+            `${trace.traceID}: ${trace.spans.map((s) => `${service(s)}/${kind(s)}/${s.operationName}`).join(", ")}`,
+          );
+        }
+        throw new Error(`${traces.length} trace(s), none with the whole chain yet:\n  ${shapes.join("\n  ")}`);
+      });
+
+      expect(chain.firstServer.operationName).toBe("POST /");
+      expect(chain.secondServer.operationName).toBe("POST /");
+      // second's CLIENT span is the call to HTTPBin.
+      expect(String(chain.tag(chain.secondClient, "url.full"))).toBe(`${HTTPBIN}/delay/0`);
+      expect(Number(chain.tag(chain.secondClient, "http.response.status_code"))).toBe(200);
+      expect(String(chain.tag(chain.firstClient, "url.full"))).toBe("http://127.0.0.1:6000/");
+      // All spans of the chain share one trace id.
+      const ids = [chain.firstServer, chain.firstClient, chain.secondServer, chain.secondClient].map((s) => s.traceID);
+      expect(new Set(ids)).toEqual(new Set([chain.trace.traceID]));
+    },
+    { timeout: 60_000 },
+  );
+
+  test(
+    "Collector: spans exported to Jaeger, none failed or refused",
+    async () => {
+      const metrics = await poll("Collector's own metrics show sent spans", 20_000, async () => {
+        const response = await fetch(COLLECTOR_METRICS, { signal: AbortSignal.timeout(5000) });
+        const text = await response.text();
+        const sent = sumMetric(text, "otelcol_exporter_sent_spans", 'exporter="otlp_grpc/jaeger"') ?? 0;
+        if (sent === 0) throw new Error(`otelcol_exporter_sent_spans for otlp_grpc/jaeger is 0 or absent`);
+        return text;
+      });
+      expect(sumMetric(metrics, "otelcol_exporter_sent_spans")).toBeGreaterThanOrEqual(CHAIN_REQUESTS * 4);
+      expect(sumMetric(metrics, "otelcol_exporter_send_failed_spans") ?? 0).toBe(0);
+      expect(sumMetric(metrics, "otelcol_receiver_refused_spans") ?? 0).toBe(0);
+      expect(sumMetric(metrics, "otelcol_receiver_accepted_spans")).toBeGreaterThanOrEqual(CHAIN_REQUESTS * 4);
+    },
+    { timeout: 30_000 },
+  );
+
+  test(
+    "Prometheus: every target up, RED series of first and second with the chain's requests and no 5xx",
+    async () => {
+      // scrape_interval is 15 s: the first scrape after the requests can take that long.
+      const route = `http_route="/", http_request_method="POST", job=~"first|second"`;
+      const counts = await poll("POST / request counts of first and second in Prometheus", 45_000, async () => {
+        const result = await promQuery(`sum by (job) (http_server_request_duration_seconds_count{${route}})`);
+        if (!(result.first && result.first >= CHAIN_REQUESTS && result.second && result.second >= CHAIN_REQUESTS)) {
+          throw new Error(`request counts by job: ${JSON.stringify(result)}`);
+        }
+        return result;
+      });
+      expect(counts).toEqual({ first: expect.any(Number), second: expect.any(Number) });
+
+      // Rate: all requests counted; Duration: the histogram has buckets and a positive sum; Errors: none.
+      const all = await promQuery(`sum by (job) (http_server_request_duration_seconds_count{job=~"first|second"})`);
+      expect(all.first).toBeGreaterThan(0);
+      expect(all.second).toBeGreaterThan(0);
+      const sums = await promQuery(`sum by (job) (http_server_request_duration_seconds_sum{${route}})`);
+      expect(sums.first).toBeGreaterThan(0);
+      expect(sums.second).toBeGreaterThan(0);
+      const buckets = await promQuery(`count by (job) (http_server_request_duration_seconds_bucket{${route}})`);
+      expect(buckets.first).toBeGreaterThan(1);
+      expect(buckets.second).toBeGreaterThan(1);
+      expect(
+        await promQuery(
+          `sum by (job) (http_server_request_duration_seconds_count{job=~"first|second", http_response_status_code=~"5.."})`,
+        ),
+      ).toEqual({});
+      // The outgoing side: first → second, second → HTTPBin.
+      const client = await promQuery(`sum by (job) (http_client_request_duration_seconds_count{job=~"first|second"})`);
+      expect(client.first).toBeGreaterThanOrEqual(CHAIN_REQUESTS);
+      expect(client.second).toBeGreaterThanOrEqual(CHAIN_REQUESTS);
+
+      // The target files point at the native ports: every scrape works (the Collector's, Jaeger's, its own).
+      interface Targets {
+        data: { activeTargets: { labels: { job: string }; health: string; lastError: string; scrapeUrl: string }[] };
+      }
+      await poll("every Prometheus target up", 30_000, async () => {
+        const { data } = await getJson<Targets>(`${PROMETHEUS}/api/v1/targets?state=active`);
+        const jobs = data.activeTargets.map((t) => t.labels.job).sort();
+        const down = data.activeTargets.filter((t) => t.health !== "up");
+        if (down.length > 0 || jobs.length < 6) {
+          throw new Error(
+            `jobs ${jobs.join(",")}; not up: ${down.map((t) => `${t.scrapeUrl} ${t.health} ${t.lastError}`).join("; ")}`,
+          );
+        }
+        expect(jobs).toEqual(["first", "jaeger", "otelcol", "otelcol-exported", "prometheus", "second"]);
+      });
+    },
+    { timeout: 90_000 },
+  );
+
+  test(
+    "Parca: first's process_cpu profile under /fib/25 load has _one → _two → _fibo",
+    async () => {
+      const service = first as Service;
+      const loadStart = Date.now();
+      let loading = true;
+      let requests = 0;
+      const load = Promise.all(
+        Array.from({ length: 2 }, async () => {
+          while (loading) {
+            const response = await fetch(`${service.url}/fib/25`);
+            await response.arrayBuffer();
+            if (response.status !== 200) throw new Error(`/fib/25 → ${response.status}`);
+            requests++;
+          }
+        }),
+      );
+
+      const query = new URLSearchParams({
+        mode: "MODE_MERGE",
+        "merge.query": 'process_cpu:samples:count:cpu:nanoseconds:delta{job="first"}',
+        "merge.start": new Date(loadStart - 60_000).toISOString(),
+        report_type: "REPORT_TYPE_PPROF",
+      });
+      let stacks: string[][];
+      try {
+        // Parca pulls a 10 s delta profile every 10 s: the first one that covers load arrives within ~20 s.
+        // Load keeps running until then, at least 25 s (cap 75 s).
+        stacks = await poll(
+          `a Parca process_cpu profile of job="first" with _fibo (${PARCA}/api/profiles/query)`,
+          75_000,
+          async () => {
+            query.set("merge.end", new Date(Date.now() + 60_000).toISOString());
+            const { pprof } = await getJson<{ pprof?: string }>(`${PARCA}/api/profiles/query?${query}`);
+            if (!pprof) throw new Error("no pprof in the answer");
+            const bytes = Buffer.from(pprof, "base64");
+            // Gzipped pprof is what Parca sends; take the raw protobuf too, just in case.
+            const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b ? bytes : gzipSync(bytes);
+            const decoded = decodeProfile(new Uint8Array(gzipped));
+            const found = decoded.stacks.filter((s) => s.includes("_fibo"));
+            if (found.length === 0) {
+              throw new Error(`${decoded.stacks.length} stacks, none with _fibo yet (${requests} /fib/25 served)`);
+            }
+            if (Date.now() - loadStart < 25_000) throw new Error("still loading (25 s minimum)");
+            return decoded.stacks;
+          },
+          2000,
+        );
+      } finally {
+        loading = false;
+        await load;
+      }
+
+      const chained = stacks.filter((stack) => {
+        const i = stack.indexOf("_one");
+        return i >= 0 && stack[i + 1] === "_two" && stack[i + 2] === "_fibo";
+      });
+      expect(chained.length).toBeGreaterThan(0);
+    },
+    { timeout: 120_000 },
+  );
+
+  test(
+    "second stopped → TwinbinServiceDown{job=second} firing in Alertmanager",
+    async () => {
+      interface AmAlert {
+        labels: Record<string, string>;
+        annotations: Record<string, string>;
+        startsAt: string;
+        status: { state: string };
+      }
+      const stoppedAt = Date.now();
+      const exit = await (second as Service).stop("SIGTERM");
+      expect(exit.code).toBe(0);
+
+      // scrape_interval 15 s + evaluation_interval 15 s + `for: 30s`: fires 30–60 s after the stop.
+      const filter = encodeURIComponent('alertname="TwinbinServiceDown"');
+      const alert = await poll("TwinbinServiceDown for job second active in Alertmanager", 120_000, async () => {
+        const alerts = await getJson<AmAlert[]>(`${ALERTMANAGER}/api/v2/alerts?filter=${filter}`);
+        const fresh = alerts.find((a) => a.labels.job === "second" && Date.parse(a.startsAt) >= stoppedAt);
+        if (fresh?.status.state === "active") return fresh;
+        const rules = await getJson<{ data: { alerts: { labels: Record<string, string>; state: string }[] } }>(
+          `${PROMETHEUS}/api/v1/alerts`,
+        );
+        const up = await promQuery('up{job="second"}');
+        throw new Error(
+          `Alertmanager: ${JSON.stringify(alerts.map((a) => [a.labels.job, a.status.state, a.startsAt]))}; ` +
+            `Prometheus alerts: ${JSON.stringify(rules.data.alerts.map((a) => [a.labels.alertname, a.labels.job, a.state]))}; ` +
+            `up{job="second"}: ${JSON.stringify(up)}`,
+        );
+      });
+      console.log(
+        `TwinbinServiceDown{job="second"} active in Alertmanager ${Math.round((Date.now() - stoppedAt) / 1000)} s after the stop`,
+      );
+      expect(alert.labels.severity).toBe("critical");
+      expect(alert.labels.instance).toBe("127.0.0.1:6000");
+      expect(alert.annotations.summary).toBe("second is down");
+      // first still serves: no fresh alert for it.
+      const alerts = await getJson<AmAlert[]>(`${ALERTMANAGER}/api/v2/alerts?filter=${filter}`);
+      expect(alerts.filter((a) => a.labels.job === "first" && Date.parse(a.startsAt) >= stoppedAt)).toEqual([]);
+    },
+    { timeout: 150_000 },
+  );
+});
