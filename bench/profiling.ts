@@ -34,5 +34,5 @@ const b = median(withProfile);
 console.log(`| GET /fib/10, wrk -t1 -c50 -d${seconds}s, median of ${rounds} | req/s |`);
 console.log("|---|---|");
 console.log(`| no profile running | ${a.toFixed(0)} |`);
-console.log(`| CPU profile (1 ms sampling) running | ${b.toFixed(0)} |`);
+console.log(`| CPU profile (10 ms sampling) running | ${b.toFixed(0)} |`);
 console.log(`| ratio (bar ≥ 0.97) | ${(b / a).toFixed(3)} |`);

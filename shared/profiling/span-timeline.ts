@@ -25,12 +25,15 @@ export class SpanTimeline implements SpanProcessor {
     this.intervals = [];
   }
 
-  /** Stops recording and returns a lookup from a sample time (performance.now ms) to its span, if unambiguous. */
-  stop(): (time: number) => { traceId: string; spanId: string } | undefined {
+  /**
+   * Stops recording and returns a lookup from a sample time (performance.now ms) to its span, if unambiguous.
+   * Spans are trimmed by `uncertaintyMs` at both ends: a sample that close to an edge could belong to a neighbour.
+   */
+  stop(uncertaintyMs = 0): (time: number) => { traceId: string; spanId: string } | undefined {
     const intervals = this.intervals ?? [];
     this.intervals = undefined;
     return (time) => {
-      const covering = intervals.filter((i) => i.start <= time && time <= i.end);
+      const covering = intervals.filter((i) => i.start + uncertaintyMs <= time && time <= i.end - uncertaintyMs);
       const internal = covering.filter((i) => i.kind === SpanKind.INTERNAL);
       const candidates = internal.length > 0 ? internal : covering.filter((i) => i.kind === SpanKind.SERVER);
       return candidates.length === 1 ? candidates[0] : undefined;

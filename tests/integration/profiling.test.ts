@@ -25,15 +25,15 @@ afterAll(async () => {
   await otlp.stop();
 });
 
-/** Keeps `concurrency` GET /fib/25 in flight until `until` settles. */
-async function loadUntil(until: Promise<unknown>, concurrency = 3, service = first) {
+/** Keeps `concurrency` GET /fib/<n> in flight until `until` settles. */
+async function loadUntil(until: Promise<unknown>, concurrency = 3, service = first, n = 25) {
   let done = false;
   until.finally(() => {
     done = true;
   });
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (!done) await (await fetch(`${service.url}/fib/25`)).arrayBuffer();
+      while (!done) await (await fetch(`${service.url}/fib/${n}`)).arrayBuffer();
     }),
   );
 }
@@ -45,7 +45,7 @@ const isChain = (stack: string[]) => {
 
 describe(`GET /debug/pprof/profile (${RUNTIME})`, () => {
   test("under /fib/25 load, the large majority of samples show _one → _two → _fibo → fibo, caller first", async () => {
-    const profiled = fetch(`${first.url}/debug/pprof/profile?seconds=2`);
+    const profiled = fetch(`${first.url}/debug/pprof/profile?seconds=3`);
     await loadUntil(profiled);
     const response = await profiled;
     expect(response.status).toBe(200);
@@ -54,14 +54,14 @@ describe(`GET /debug/pprof/profile (${RUNTIME})`, () => {
 
     // What Parca's validator needs.
     expect(decoded.sampleTypes).toEqual(["samples/count", "cpu/nanoseconds"]);
-    expect(Number(decoded.profile.durationNanos)).toBeGreaterThanOrEqual(1.9e9);
+    expect(Number(decoded.profile.durationNanos)).toBeGreaterThanOrEqual(2.9e9);
     expect(Math.abs(Number(decoded.profile.timeNanos) / 1e6 - Date.now())).toBeLessThan(30_000);
-    expect(Number(decoded.profile.period)).toBe(1_000_000);
+    expect(Number(decoded.profile.period)).toBe(10_000_000);
     expect(decoded.profile.function.map((f) => Number(f.id))).toEqual(decoded.profile.function.map((_, i) => i + 1));
     expect(decoded.profile.location.map((l) => Number(l.id))).toEqual(decoded.profile.location.map((_, i) => i + 1));
 
     const stacks = decoded.stacks;
-    expect(stacks.length).toBeGreaterThan(200);
+    expect(stacks.length).toBeGreaterThan(150);
     const chained = stacks.filter(isChain).length;
     expect(chained / stacks.length).toBeGreaterThan(0.75);
     // Frames carry the original source file and line (the binary embeds its source map).
@@ -91,16 +91,18 @@ describe(`GET /debug/pprof/profile (${RUNTIME})`, () => {
 
 describe(`profiles tied to traces (${RUNTIME})`, () => {
   test("samples inside the fibonacci work carry the trace_id and span_id of that exported span", async () => {
-    const profiled = fetch(`${traced.url}/debug/pprof/profile?seconds=2`);
-    await loadUntil(profiled, 3, traced);
+    // /fib/32: each request's CPU work lasts tens of ms, well above the 100 Hz sampler's resolution.
+    const profiled = fetch(`${traced.url}/debug/pprof/profile?seconds=3`);
+    await loadUntil(profiled, 3, traced, 32);
     const decoded = decodeProfile(new Uint8Array(await (await profiled).arrayBuffer()));
 
     const inFib = decoded.stacks
       .map((stack, i) => ({ stack, labels: decoded.labels[i] ?? {} }))
       .filter((s) => isChain(s.stack));
-    expect(inFib.length).toBeGreaterThan(100);
+    expect(inFib.length).toBeGreaterThan(150);
     const labelled = inFib.filter((s) => s.labels.trace_id);
-    expect(labelled.length / inFib.length).toBeGreaterThan(0.8);
+    // Samples within half a sampling interval of a span edge stay unlabelled by design.
+    expect(labelled.length / inFib.length).toBeGreaterThan(0.6);
     // Every span a label names must be one that was exported (spans still in the batch queue arrive shortly).
     const named = new Set(labelled.map((s) => s.labels.span_id));
     await otlp.waitFor((r) => [...named].every((id) => r.spans.some((span) => span.spanId === id)));
