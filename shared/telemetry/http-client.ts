@@ -13,6 +13,18 @@ import { redactedUrl } from "./redact";
 
 const headerSetter: TextMapSetter<Headers> = { set: (headers, key, value) => headers.set(key, value) };
 
+/** The request, its URL and the attributes both the span and the duration metric start from. */
+function describe(input: RequestInfo | URL, init?: RequestInit) {
+  const request = new Request(input, init);
+  const url = new URL(request.url);
+  const attributes: Attributes = {
+    "http.request.method": request.method,
+    "server.address": url.hostname,
+    "server.port": Number(url.port) || (url.protocol === "https:" ? 443 : 80),
+  };
+  return { request, url, attributes };
+}
+
 /**
  * A fetch that makes every outgoing call a CLIENT span (`METHOD`, stable HTTP semantic conventions, url.full with
  * query values redacted), injects traceparent/baggage, and records http.client.request.duration. Bun
@@ -25,13 +37,7 @@ export function tracedFetch(
 ): typeof fetch {
   /** Traces off: only the duration metric. */
   const measured = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const request = new Request(input, init);
-    const url = new URL(request.url);
-    const attributes: Attributes = {
-      "http.request.method": request.method,
-      "server.address": url.hostname,
-      "server.port": Number(url.port) || (url.protocol === "https:" ? 443 : 80),
-    };
+    const { request, attributes } = describe(input, init);
     const started = performance.now();
     try {
       const response = await inner(request);
@@ -48,13 +54,7 @@ export function tracedFetch(
   if (!tracer) return Object.assign(measured, { preconnect: fetch.preconnect }) as typeof fetch;
 
   const traced = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const request = new Request(input, init);
-    const url = new URL(request.url);
-    const attributes: Attributes = {
-      "http.request.method": request.method,
-      "server.address": url.hostname,
-      "server.port": Number(url.port) || (url.protocol === "https:" ? 443 : 80),
-    };
+    const { request, url, attributes } = describe(input, init);
     const span = tracer.startSpan(request.method, {
       kind: SpanKind.CLIENT,
       attributes: { ...attributes, "url.full": redactedUrl(url) },

@@ -125,15 +125,17 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
     return response;
   }
 
-  async function untraced(request: Request, peer: () => string | undefined, url: UrlParts, started: number) {
-    let response: Response;
-    let thrown: unknown;
+  /** The app's answer, or a JSON 500 (and what was thrown) if the handler itself threw. */
+  async function answer(request: Request, peer: () => string | undefined) {
     try {
-      response = await handle(request, peer);
-    } catch (error) {
-      thrown = error;
-      response = INTERNAL_ERROR();
+      return { response: await handle(request, peer), thrown: undefined as unknown };
+    } catch (thrown) {
+      return { response: INTERNAL_ERROR(), thrown };
     }
+  }
+
+  async function untraced(request: Request, peer: () => string | undefined, url: UrlParts, started: number) {
+    const { response, thrown } = await answer(request, peer);
     finish(request, url, started, response, thrown);
     return response;
   }
@@ -160,14 +162,7 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
     }
 
     return context.with(trace.setSpan(parent, span), async () => {
-      let response: Response;
-      let thrown: unknown;
-      try {
-        response = await handle(request, peer);
-      } catch (error) {
-        thrown = error;
-        response = INTERNAL_ERROR();
-      }
+      const { response, thrown } = await answer(request, peer);
       const attributes = finish(request, url, started, response, thrown);
       if (span.isRecording()) {
         const route = attributes["http.route"];
