@@ -4,13 +4,14 @@
 //   tools/stack/install.sh        # once: builds/installs the backends into ~/.cache/twinbin/stack
 //   bun test tests/e2e            # starts the stack (tools/stack/start.sh) and stops it (stop.sh) itself
 //
+// A stack that already runs and is healthy (tools/stack/start.sh by hand) is used as it is and left running.
+//
 // The services run on 5000/6000, the ports the Prometheus and Parca target files name, so those ports and the
 // stack's own (start.sh lists them) must be free.
 //
 // This file runs only when asked for: named on `bun test`'s command line (`bun test tests/e2e`), from
 // `npm run test:e2e`, or with TWINBIN_E2E=1. A plain `bun test` / `npm test` skips it, since it needs the native
 // stack and fixed ports. TWINBIN_E2E=0 skips it always.
-//   TWINBIN_E2E_STACK=external   use a stack already started with tools/stack/start.sh; leave it running.
 //   TWINBIN_STACK_DIR, TWINBIN_STACK_RUN   as for the scripts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
@@ -21,7 +22,7 @@ import { binaries } from "../support/binaries";
 import { type Service, startBinary } from "../support/processes";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const EXTERNAL_STACK = process.env.TWINBIN_E2E_STACK === "external";
+const STACK_LOGS = join(process.env.TWINBIN_STACK_RUN ?? "/tmp/twinbin-stack", "logs");
 
 /** Whether a path filter on bun test's command line selects this file (process.argv does not show them). */
 function namedOnCommandLine(): boolean {
@@ -50,6 +51,15 @@ const PARCA = "http://127.0.0.1:7070";
 const COLLECTOR_METRICS = "http://127.0.0.1:8888/metrics";
 const HTTPBIN = "http://127.0.0.1:8080";
 const CHAIN_REQUESTS = 5;
+/** What start.sh waits for: all answering means a stack started elsewhere runs. */
+const STACK_HEALTH = [
+  `${HTTPBIN}/get`,
+  "http://127.0.0.1:14133/status",
+  "http://127.0.0.1:13133/",
+  `${PROMETHEUS}/-/ready`,
+  `${ALERTMANAGER}/-/ready`,
+  `${PARCA}/api/targets`,
+];
 
 const SERVICE_ENV = {
   OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
@@ -101,7 +111,7 @@ async function poll<T>(what: string, timeoutMs: number, attempt: () => Promise<T
     }
     if (Date.now() - started >= timeoutMs) {
       throw new Error(
-        `${what}: still not the case after ${Math.round((Date.now() - started) / 1000)} s.\nLast: ${last}`,
+        `${what}: still not the case after ${Math.round((Date.now() - started) / 1000)} s (backend logs: ${STACK_LOGS}).\nLast: ${last}`,
       );
     }
     await sleep(intervalMs);
@@ -158,8 +168,18 @@ describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native 
         // Compile first (CPU-heavy), then the stack, then the services: Prometheus' `up` for first/second is
         // only 0 for the moment between the last two, far below TwinbinServiceDown's `for:`.
         const bins = await binaries();
-        if (!EXTERNAL_STACK) {
-          // start.sh stops what it started when it fails, and never touches a stack that already runs.
+        const healthy = await Promise.all(
+          STACK_HEALTH.map((url) =>
+            fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          ),
+        );
+        if (healthy.every(Boolean)) {
+          console.log("tests/e2e: using the stack that already runs (left running afterwards)");
+        } else {
+          // start.sh stops what it started when it fails, and refuses (touching nothing) when ports are taken.
           console.log(await stackScript("start.sh"));
           stackStarted = true;
         }
@@ -334,10 +354,11 @@ describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native 
       const query = new URLSearchParams({
         mode: "MODE_MERGE",
         "merge.query": 'process_cpu:samples:count:cpu:nanoseconds:delta{job="first"}',
-        "merge.start": new Date(loadStart - 60_000).toISOString(),
+        "merge.start": new Date(loadStart).toISOString(),
         report_type: "REPORT_TYPE_PPROF",
       });
       let stacks: string[][];
+      let format = "";
       try {
         // Parca pulls a 10 s delta profile every 10 s: the first one that covers load arrives within ~20 s.
         // Load keeps running until then, at least 25 s (cap 75 s).
@@ -350,8 +371,9 @@ describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native 
             if (!pprof) throw new Error("no pprof in the answer");
             const bytes = Buffer.from(pprof, "base64");
             // Gzipped pprof is what Parca sends; take the raw protobuf too, just in case.
-            const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b ? bytes : gzipSync(bytes);
-            const decoded = decodeProfile(new Uint8Array(gzipped));
+            const isGzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
+            format = isGzip ? "gzipped pprof" : "uncompressed pprof";
+            const decoded = decodeProfile(new Uint8Array(isGzip ? bytes : gzipSync(bytes)));
             const found = decoded.stacks.filter((s) => s.includes("_fibo"));
             if (found.length === 0) {
               throw new Error(`${decoded.stacks.length} stacks, none with _fibo yet (${requests} /fib/25 served)`);
@@ -370,6 +392,9 @@ describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native 
         const i = stack.indexOf("_one");
         return i >= 0 && stack[i + 1] === "_two" && stack[i + 2] === "_fibo";
       });
+      console.log(
+        `Parca: ${stacks.length} stacks (${format}), ${chained.length} with _one → _two → _fibo, after ${Math.round((Date.now() - loadStart) / 1000)} s of load`,
+      );
       expect(chained.length).toBeGreaterThan(0);
     },
     { timeout: 120_000 },

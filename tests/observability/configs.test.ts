@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join, posix, relative } from "node:path";
 import {
   ALLOWED_METRICS,
@@ -119,8 +119,10 @@ describe("Prometheus and Alertmanager (promtool, amtool)", () => {
 });
 
 describe("Collector and Jaeger (their own validate)", () => {
-  const collector = () => builtBinary("OTELCOL_BIN", "/tmp/backends/bin/otelcol-e2e");
-  const jaeger = () => builtBinary("JAEGER_BIN", "/tmp/backends/bin/jaeger");
+  // Where tools/stack/install.sh puts them.
+  const stackBin = posix.join(process.env.TWINBIN_STACK_DIR ?? posix.join(homedir(), ".cache/twinbin/stack"), "bin");
+  const collector = () => builtBinary("OTELCOL_BIN", posix.join(stackBin, "otelcol"));
+  const jaeger = () => builtBinary("JAEGER_BIN", posix.join(stackBin, "jaeger"));
 
   test("otelcol validate, native defaults", () => {
     mustSucceed(collector(), ["validate", "--config", "observability/otelcol.yaml"], envWithout(["OTELCOL_"]));

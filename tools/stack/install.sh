@@ -12,7 +12,8 @@
 # with that module's own go.mod/go.sum. Go builds run one after the other (memory); GOFLAGS is left alone, so
 # `go` uses every core (set GOFLAGS=-p=1 to be gentler).
 # From Debian (apt-get, root or sudo): prometheus (+ promtool), prometheus-alertmanager (+ amtool),
-# python3-httpbin + gunicorn (HTTPBin, served by tools/httpbin/app.py), curl (start.sh's health checks).
+# python3-httpbin + gunicorn (HTTPBin, served by tools/httpbin/app.py), curl (start.sh's health checks),
+# ca-certificates (for Go's downloads), each only if missing.
 #
 # Layout of ${TWINBIN_STACK_DIR:-$HOME/.cache/twinbin/stack}:
 #   bin/      otelcol jaeger parca, and links to the Debian tools: prometheus promtool alertmanager amtool gunicorn
@@ -27,6 +28,7 @@ STACK_DIR=${TWINBIN_STACK_DIR:-$HOME/.cache/twinbin/stack}
 BIN=$STACK_DIR/bin
 STAMPS=$STACK_DIR/stamps
 SCRATCH=$STACK_DIR/build
+MODULE_COMMIT=""
 
 OTELCOL_VERSION=0.161.0
 OTELCOL_MANIFEST=$ROOT/observability/otelcol-builder.yaml
@@ -72,6 +74,8 @@ install_debian() {
   [ -x /usr/bin/gunicorn ] || need+=(gunicorn)
   /usr/bin/python3 -c 'import httpbin' 2>/dev/null || need+=(python3-httpbin)
   command -v curl >/dev/null || need+=(curl)
+  # Go verifies the module proxy's TLS certificate against the system's roots (npm brings its own, Go does not).
+  [ -s /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
   if [ ${#need[@]} -gt 0 ]; then
     step "apt-get install ${need[*]}"
     as_root apt-get update -qq
@@ -108,10 +112,13 @@ current() { [ -x "$BIN/$1" ] && [ "$(cat "$STAMPS/$1" 2>/dev/null)" = "$2" ]; }
 stamp() { printf '%s\n' "$2" >"$STAMPS/$1"; }
 
 # module_source <module@version> <dest>: a writable copy of the module's source, downloaded via the proxy.
+# Sets MODULE_COMMIT to the commit the proxy names as the version's origin (empty if it names none).
 module_source() {
-  local dir
+  local json dir
   # Outside any module (the scratch dir has no go.mod), so this is a plain download.
-  dir=$(cd "$SCRATCH" && "$GO" mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  json=$(cd "$SCRATCH" && "$GO" mod download -json "$1")
+  dir=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+  MODULE_COMMIT=$(printf '%s\n' "$json" | sed -n 's/^[[:space:]]*"Hash": "\([0-9a-f]*\)",\{0,1\}$/\1/p')
   if [ -z "$dir" ] || [ ! -d "$dir" ]; then die "go mod download $1 gave no source directory"; fi
   rm -rf "$2"
   cp -R "$dir" "$2"
@@ -162,7 +169,7 @@ build_jaeger() {
   timed "Jaeger source ($JAEGER_MODULE@$JAEGER_MODULE_VERSION)" \
     module_source "$JAEGER_MODULE@$JAEGER_MODULE_VERSION" "$SCRATCH/jaeger"
   timed "Jaeger $JAEGER_VERSION (go build)" in_dir "$SCRATCH/jaeger" "$GO" build -buildvcs=false -trimpath \
-    -ldflags="-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION" \
+    -ldflags="-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_VERSION -X github.com/jaegertracing/jaeger/internal/version.commitSHA=$MODULE_COMMIT" \
     -o "$BIN/jaeger.tmp" ./cmd/jaeger
   mv -f "$BIN/jaeger.tmp" "$BIN/jaeger"
   stamp jaeger "$want"
@@ -178,7 +185,7 @@ build_parca() {
   step "Parca $PARCA_VERSION: go build ./cmd/parca in $PARCA_MODULE@$PARCA_VERSION"
   timed "Parca source ($PARCA_MODULE@$PARCA_VERSION)" module_source "$PARCA_MODULE@$PARCA_VERSION" "$SCRATCH/parca"
   timed "Parca $PARCA_VERSION (go build)" in_dir "$SCRATCH/parca" "$GO" build -buildvcs=false -trimpath \
-    -ldflags="-s -w -X main.version=$PARCA_VERSION" -o "$BIN/parca.tmp" ./cmd/parca
+    -ldflags="-s -w -X main.version=$PARCA_VERSION -X main.commit=${MODULE_COMMIT:-unknown}" -o "$BIN/parca.tmp" ./cmd/parca
   mv -f "$BIN/parca.tmp" "$BIN/parca"
   stamp parca "$want"
   rm -rf "$SCRATCH/parca"
@@ -195,7 +202,7 @@ rmdir "$SCRATCH" 2>/dev/null || true
 step "installed"
 printf '  %-13s %s\n' \
   otelcol "$("$BIN/otelcol" --version)" \
-  jaeger "$(cat "$STAMPS/jaeger")" \
+  jaeger "$("$BIN/jaeger" version 2>/dev/null | tail -n 1)" \
   parca "$("$BIN/parca" --version)" \
   prometheus "$("$BIN/prometheus" --version 2>&1 | head -n 1)" \
   alertmanager "$("$BIN/alertmanager" --version 2>&1 | head -n 1)" \

@@ -11,15 +11,15 @@
 #
 # Runtime directory ${TWINBIN_STACK_RUN:-/tmp/twinbin-stack}: pids/<name>.pid, logs/<name>.log, data/ (TSDB,
 # Alertmanager state, Parca's object storage and debuginfo cache; emptied on every start, so each run begins
-# with no traces, series, alerts or profiles). Each backend must answer its health/ready endpoint within
-# ${TWINBIN_STACK_TIMEOUT:-60} s; otherwise the end of its log is printed, everything started is stopped again,
-# and the exit status is 1. Refuses to start when a port is taken or the stack already runs.
+# with no traces, series, alerts or profiles). All backends must answer their health/ready endpoints within
+# ${TWINBIN_STACK_TIMEOUT:-90} s of the start (usually 1-5 s); otherwise the end of the late one's log is printed,
+# everything started is stopped again, and the exit status is 1. Refuses to start when a port is taken or the stack already runs.
 # Stop with tools/stack/stop.sh.
 set -euo pipefail
 # shellcheck source=tools/stack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TIMEOUT=${TWINBIN_STACK_TIMEOUT:-60}
+TIMEOUT=${TWINBIN_STACK_TIMEOUT:-90}
 OBS=$ROOT/observability
 DATA=$RUN/data
 
@@ -86,7 +86,9 @@ mkdir -p "$PIDS" "$LOGS" "$DATA/prometheus" "$DATA/alertmanager" "$DATA/parca/de
 started=()
 ok=0
 # If anything below fails (or start.sh is interrupted), stop what was started.
-on_exit() { [ "$ok" = 1 ] || [ ${#started[@]} -eq 0 ] || stop_services "${started[@]}" >&2; }
+on_exit() {
+  [ "$ok" = 1 ] || [ ${#started[@]} -eq 0 ] || { stop_services otelcol && stop_services "${started[@]}"; } >&2
+}
 trap on_exit EXIT
 trap 'exit 130' INT TERM
 
@@ -101,15 +103,16 @@ launch() {
 
 now_ms() { printf '%s\n' $(($(date +%s%N) / 1000000)); }
 T0=$(now_ms)
+DEADLINE=$((SECONDS + TIMEOUT))
 
-# wait_healthy <name>: polls the health URLs until all answer 2xx, the process dies, or TIMEOUT passes.
+# wait_healthy <name>: polls the health URLs until all answer 2xx, the process dies, or DEADLINE passes.
 wait_healthy() {
-  local name=$1 pid url deadline=$((SECONDS + TIMEOUT))
+  local name=$1 pid url
   pid=$(<"$PIDS/$name.pid")
   for url in ${HEALTH[$name]}; do
-    until curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; do
+    until curl -fsS -o /dev/null --max-time 2 --noproxy '*' "$url" 2>/dev/null; do
       kill -0 "$pid" 2>/dev/null || fail "$name (pid $pid) exited while starting" "$name"
-      [ $SECONDS -lt "$deadline" ] || fail "$name: $url not healthy after ${TIMEOUT} s" "$name"
+      [ $SECONDS -lt "$DEADLINE" ] || fail "$name: $url not healthy within ${TIMEOUT} s of the start" "$name"
       sleep 0.2
     done
   done
