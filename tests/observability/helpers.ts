@@ -22,7 +22,6 @@ export const ALLOWED_METRICS = new Set([
   "eventloop_lag_seconds",
   "target_info",
   "otel_sdk_processor_span_processed_total",
-  "otel_sdk_span_started_total",
   "up",
 ]);
 
