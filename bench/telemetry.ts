@@ -57,7 +57,8 @@ const variants: Record<string, Record<string, string>> = {
 const samples: Record<string, number[]> = {};
 for (let round = 0; round < rounds; round++) {
   for (const [name, env] of Object.entries(variants)) {
-    (samples[name] ??= []).push(await throughput([first], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, ...env }));
+    const rate = await throughput([first], { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, ...env });
+    samples[name] = [...(samples[name] ?? []), rate];
   }
 }
 const rate = (name: string) => median(samples[name] ?? []);
@@ -91,7 +92,8 @@ for (let round = 0; round < rounds; round++) {
     oursOff: () => ours(false),
     oursOn: () => ours(true),
   })) {
-    (pairs[name] ??= []).push(await run());
+    const rate = await run();
+    pairs[name] = [...(pairs[name] ?? []), rate];
   }
 }
 const [pluginOff, pluginOn, oursOff, oursOn] = ["pluginOff", "pluginOn", "oursOff", "oursOn"].map((n) =>

@@ -71,6 +71,7 @@ export function renderFlameGraph(stacks: string[][], title: string): string {
 
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Verdana, sans-serif" font-size="11">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="100%" height="100%" fill="#fdfdf6"/>`,
     `<text x="${WIDTH / 2}" y="${PAD + 12}" text-anchor="middle" font-size="15">${escapeXml(title)}</text>`,
     ...parts,
