@@ -30,6 +30,27 @@ export async function readBodyLimited(body: ReadableStream<Uint8Array> | null, l
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
+/** Deepest array/object nesting accepted: far beyond any route's schema, far below what overflows the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/** True if arrays/objects in `text` (strings skipped) nest deeper than `limit`. */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the next character; a quote ends the string.
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > limit) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
 /**
  * Parses a JSON request body within `limit` bytes; every failure is a 4xx HttpError. A request without a body
  * (none declared, or an empty stream, as Deno presents a bodiless POST) yields undefined, which a route's body
@@ -43,9 +64,17 @@ export async function parseJsonBody(request: Request, limit: number): Promise<un
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) {
     throw new HttpError(415, "unsupported_media_type", "send the body as application/json");
   }
+  let value: unknown;
+  let text: string;
   try {
-    return JSON.parse(decoder.decode(bytes));
+    text = decoder.decode(bytes);
+    value = JSON.parse(text);
   } catch {
     throw new HttpError(400, "invalid_body", "the request body is not valid UTF-8 JSON");
   }
+  // Validating a very deep value overflows the stack inside Elysia (a 500), so such bodies are refused here.
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new HttpError(400, "invalid_body", `the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return value;
 }

@@ -91,6 +91,10 @@ export function listen(handler: FetchHandler, options: ListenOptions): Listener 
       },
     };
   }
+  let stopping = false;
+  // Once stopping, every response closes its connection. Otherwise Bun ends a keep-alive connection right after the
+  // in-flight response it was waiting for, and the request the client has meanwhile sent on it is reset unanswered.
+  const closingWhenStopping = (response: Response) => (stopping ? withConnectionClose(response) : response);
   const server = Bun.serve({
     port,
     hostname,
@@ -101,13 +105,28 @@ export function listen(handler: FetchHandler, options: ListenOptions): Listener 
     development: false,
     fetch: (request, server) => {
       if (longRunningPaths.length > 0 && longRunningPaths.includes(pathOf(request.url))) server.timeout(request, 0);
-      return handler(request, () => server.requestIP(request)?.address);
+      return handler(request, () => server.requestIP(request)?.address).then(closingWhenStopping);
     },
   });
   return {
     port: server.port ?? port,
-    stop: (force) => server.stop(force),
+    stop: (force) => {
+      stopping = true;
+      return server.stop(force);
+    },
   };
+}
+
+/** `response` with `Connection: close` (a copy when its headers are immutable, as a fetch() response's are). */
+function withConnectionClose(response: Response): Response {
+  try {
+    response.headers.set("connection", "close");
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set("connection", "close");
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
 }
 
 /** What runs this process, for telemetry's process.runtime.* (told truthfully: "bun" or "deno", not "nodejs"). */

@@ -1,6 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { LibsqlError } from "@libsql/client";
+import { DrizzleQueryError } from "drizzle-orm/errors";
 import { Elysia, t } from "elysia";
 import { HttpError } from "./errors";
+import { MAX_JSON_DEPTH } from "./json-body";
 import { createLogger } from "./logger";
 import { createCpuProfiler } from "./profiling/cpu-profiler";
 import { createServiceApp, type Readiness } from "./service-app";
@@ -59,6 +62,38 @@ describe("shared service app", () => {
     expect(text).not.toContain("secret");
   });
 
+  test("a short Host (http://ab/…) routes like any other", async () => {
+    for (const host of ["x", "ab", "api", "first:5000", "[::1]:80"]) {
+      const response = await app.handle(new Request(`http://${host}/teapot`));
+      expect({ host, status: response.status }).toEqual({ host, status: 418 });
+    }
+  });
+
+  test("a database failure is a 503 whose recorded error carries no query parameters", async () => {
+    const base = createServiceApp({
+      name: "test",
+      bodyLimitBytes: 100,
+      log: createLogger("test", "silent"),
+      readiness: { draining: false, check: async () => {} },
+      profiler: createCpuProfiler(),
+    });
+    const dbApp = base.use(
+      new Elysia().post("/db-down", () => {
+        const driver = new LibsqlError("file is not a database", "SQLITE_NOTADB");
+        throw new DrizzleQueryError('insert into "items" ("name") values (?)', ["hunter2-in-a-body"], driver);
+      }),
+    );
+    const request = new Request(url("/db-down"), { method: "POST" });
+    const response = await dbApp.handle(request);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error: { code: "database_unavailable", message: "the database is unavailable" },
+    });
+    const recorded = base.facts.error(request) as HttpError;
+    expect(recorded.code).toBe("database_unavailable");
+    expect(`${recorded.message}\n${recorded.stack}`).not.toContain("hunter2");
+  });
+
   test("unknown routes are 404 JSON", async () => {
     const response = await app.handle(new Request(url("/missing"), { method: "DELETE" }));
     expect(response.status).toBe(404);
@@ -107,6 +142,30 @@ describe("shared service app", () => {
     );
     expect(response.status).toBe(status);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+  });
+
+  test("a body nested deeper than the limit is a 400, not a stack overflow in validation", async () => {
+    const bigApp = createServiceApp({
+      name: "test",
+      bodyLimitBytes: 1 << 20,
+      log: createLogger("test", "silent"),
+      readiness: { draining: false, check: async () => {} },
+      profiler: createCpuProfiler(),
+    }).use(new Elysia().post("/echo", ({ body }) => body, { body: t.Object({ a: t.String() }) }));
+    const post = (body: string) =>
+      bigApp.handle(
+        new Request(url("/echo"), { method: "POST", headers: { "content-type": "application/json" }, body }),
+      );
+
+    const deep = await post(`{"a":${"[".repeat(10_000)}${"]".repeat(10_000)}}`);
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toEqual({
+      error: { code: "invalid_body", message: `the request body nests deeper than ${MAX_JSON_DEPTH} levels` },
+    });
+    // At the limit, and with brackets inside strings, it is still validated as usual.
+    const atLimit = await post(`{"a":${"[".repeat(MAX_JSON_DEPTH - 1)}${"]".repeat(MAX_JSON_DEPTH - 1)}}`);
+    expect(atLimit.status).toBe(422);
+    expect((await post(`{"a":"${"[{".repeat(5000)}\\""}`)).status).toBe(200);
   });
 
   test("a route that takes no body accepts a bodiless POST", async () => {

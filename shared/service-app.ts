@@ -69,7 +69,9 @@ export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics
   const errors = new WeakMap<Request, unknown>();
   const facts: RequestFacts = { route: (r) => routes.get(r), error: (r) => errors.get(r) };
 
-  const app = new Elysia({ name })
+  // standardHostname: false, or Elysia finds the path from index 11 of the URL and a short Host ("http://api/…",
+  // as a proxy or a container name gives) routes /fib/1 as "/1".
+  const app = new Elysia({ name, handler: { standardHostname: false } })
     .onRequest(({ request }) => {
       if (Number(request.headers.get("content-length") ?? 0) > bodyLimitBytes) throw bodyTooLarge(bodyLimitBytes);
     })
@@ -79,11 +81,13 @@ export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics
     })
     .onError({ as: "global" }, ({ code, error, set, request, route }) => {
       if (route && code !== "NOT_FOUND") routes.set(request, route);
-      errors.set(request, error);
       const dbError = databaseFailure(error);
       const mapped = dbError
         ? { status: 503, code: "database_unavailable", message: "the database is unavailable" }
         : toErrorResponse(code, error);
+      // What telemetry records of the error (the span's exception, error.type). Drizzle's message lists the query's
+      // parameters, i.e. request data, so a database failure is recorded as our code and message only.
+      errors.set(request, dbError ? new HttpError(mapped.status, mapped.code, mapped.message) : error);
       if (mapped.status >= 500) {
         const where = { method: request.method, path: new URL(request.url).pathname };
         const cause = dbError ? { db_code: dbError.code, reason: dbError.reason } : { err: error };

@@ -116,7 +116,10 @@ export async function startService<C extends CommonConfig, S extends Record<stri
     handler,
     port: config.PORT,
     hostname: config.HOST,
-    maxRequestBodySize: Math.max(config.BODY_LIMIT_BYTES * 8, 1024 * 1024),
+    // Bun answers a declared body over its own cap with a bare 413 (no JSON) before any of our code runs, so that
+    // cap is put out of reach: BODY_LIMIT_BYTES applies in the app (JSON 413, declared or streamed), and bodies are
+    // never buffered past it (unread ones are discarded as they arrive).
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     longRunningPaths: [PROFILE_PATH],
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
