@@ -15,9 +15,11 @@ const BASELINE_MS = LONG ? 30_000 : 10_000;
 const OUTAGE_MS = LONG ? 60_000 : 10_000;
 const RESUME_LIMIT_MS = 10_000;
 const AFTER_MS = LONG ? 30_000 : 10_000;
-const P99_BAR = 1.2;
-/** Extra outage cycles when the first one's p99 is over the bar (see `cycle`). */
-const EXTRA_CYCLES = 2;
+const P99_BAR = 0.5;
+/** Outage cycles at most, when the first is over the p99 bar or disturbed by other work (see `settled`). */
+const MAX_CYCLES = 4;
+/** Largest spread, between a cycle's windows, of the CPU share other processes took, for the cycle to count. */
+const CLEAN_CPU_SPREAD = 0.05;
 const CYCLE_MS = OUTAGE_MS + RESUME_LIMIT_MS + 1000 + AFTER_MS;
 
 const ms = (outcomes: Outcome[]) => outcomes.map((o) => o.ms);
@@ -66,7 +68,7 @@ export function collectorOutage() {
         const load = startLoad({
           concurrency: 4,
           maxRequests: 2_000_000,
-          maxMs: WARMUP_MS + BASELINE_MS + (1 + EXTRA_CYCLES) * CYCLE_MS + 30_000,
+          maxMs: WARMUP_MS + BASELINE_MS + MAX_CYCLES * CYCLE_MS + 30_000,
           next: (i) =>
             i % 2 === 0
               ? timedFetch("chain", `${first.url}/`, { method: "POST" })
@@ -106,14 +108,22 @@ export function collectorOutage() {
               p99(within(outcomes, c.before.from, c.before.to)),
               p99(within(outcomes, c.after.from, c.after.to)),
             );
-          // On this shared 2-core machine two back-to-back 10 s windows with no outage at all differ by up to ±50% at
-          // p99 when other work lands in one of them. So when the first outage reads over the bar, it is repeated
-          // twice, and the verdict is the median of the three: a slowdown the outage causes shows in each.
-          if (ratioOf(cycles[0] as (typeof cycles)[number], [...load.outcomes]) > P99_BAR) {
-            for (let i = 0; i < EXTRA_CYCLES; i++) {
-              const previous = cycles[cycles.length - 1] as (typeof cycles)[number];
-              cycles.push({ before: previous.after, ...(await cycle()) });
-            }
+          // A cycle is clean when the rest of the machine took about the same CPU in its three windows: on this
+          // shared 2-core machine, other work landing in one 10 s window moves its p99 by up to ±50% with no outage
+          // at all. Cycles are repeated (up to MAX_CYCLES) until the first is clean and within the bar, or three are
+          // clean; the verdict is the median of the clean ones: a slowdown the outage causes shows in each.
+          const foreign = (c: (typeof cycles)[number]) =>
+            [c.before, c.outage, c.after].map((w) => foreignCpuShare(w.cpuFrom, w.cpuTo));
+          const clean = (c: (typeof cycles)[number]) =>
+            Math.max(...foreign(c)) - Math.min(...foreign(c)) <= CLEAN_CPU_SPREAD;
+          const settled = () => {
+            const first = cycles[0] as (typeof cycles)[number];
+            if (clean(first) && ratioOf(first, [...load.outcomes]) <= P99_BAR) return true;
+            return cycles.filter(clean).length >= 3 || cycles.length >= MAX_CYCLES;
+          };
+          while (!settled()) {
+            const previous = cycles[cycles.length - 1] as (typeof cycles)[number];
+            cycles.push({ before: previous.after, ...(await cycle()) });
           }
           const outcomes = await load.stop();
           clearInterval(sampler);
@@ -133,7 +143,8 @@ export function collectorOutage() {
           const windows = [c1.before, c1.outage, c1.after].map((w) => within(outcomes, w.from, w.to));
           const [before, during, after] = windows as [Outcome[], Outcome[], Outcome[]];
           const ratios = cycles.map((c) => ratioOf(c, outcomes));
-          const ratio = median(ratios);
+          const cleanRatios = cycles.filter(clean).map((c) => ratioOf(c, outcomes));
+          const ratio = cleanRatios.length > 0 ? median(cleanRatios) : Number.NaN;
           const dropped = (text: string) =>
             metricSum(text, "otel_sdk_processor_span_processed_total", { error_type: "queue_full" });
           const exportFailures = (text: string) =>
@@ -157,14 +168,18 @@ export function collectorOutage() {
           );
           figure(
             S,
-            "CPU used by other processes before / during / after",
-            [c1.before, c1.outage, c1.after].map((w) => percent(foreignCpuShare(w.cpuFrom, w.cpuTo))).join(" / "),
+            "CPU taken by other processes before / during / after, per cycle",
+            cycles.map((c) => `${foreign(c).map(percent).join(" / ")}${clean(c) ? "" : " (disturbed)"}`).join("; "),
           );
           figure(S, "p99 during / before", p99(during) / p99(before));
           figure(
             S,
-            `p99 during / max(before, after)${cycles.length > 1 ? `, median of ${cycles.length} cycles` : ""}`,
-            cycles.length > 1 ? `${ratio.toFixed(2)} (${ratios.map((r) => r.toFixed(2)).join(", ")})` : ratio,
+            cycles.length > 1
+              ? `p99 during / max(before, after): median of the clean cycles (all ${cycles.length})`
+              : "p99 during / max(before, after)",
+            cycles.length > 1
+              ? `${ratio.toFixed(2)} (${ratios.map((r, i) => `${r.toFixed(2)}${clean(cycles[i] as (typeof cycles)[number]) ? "" : "*"}`).join(", ")})`
+              : ratio,
             `≤ ${P99_BAR}`,
             ratio <= P99_BAR,
           );
@@ -184,6 +199,9 @@ export function collectorOutage() {
 
           expect(tally(failed, outcomeKey)).toEqual({});
           expect(windows.map((w) => w.length > 100)).toEqual([true, true, true]);
+          expect(cleanRatios.length, "no cycle free of other work on this machine: p99 not comparable").toBeGreaterThan(
+            0,
+          );
           expect(ratio).toBeLessThanOrEqual(P99_BAR);
           expect(rssAfter - rssBefore).toBeLessThanOrEqual(20);
           expect(droppedInOutage).toBeGreaterThan(0);
@@ -194,7 +212,7 @@ export function collectorOutage() {
           await collector.stop();
         }
       },
-      WARMUP_MS + BASELINE_MS + (1 + EXTRA_CYCLES) * CYCLE_MS + 90_000,
+      WARMUP_MS + BASELINE_MS + MAX_CYCLES * CYCLE_MS + 90_000,
     );
   });
 }
