@@ -12,26 +12,31 @@ const SLACK_MS = 1000;
 const RECOVERY_LIMIT_MS = 5000;
 const UPSTREAM_CODES = ["upstream_unreachable", "upstream_error", "upstream_invalid_response"];
 
+/** second, then first calling it, then 4 loops of POST / on first (bounded in count and time). */
+async function chainUnderLoad(secondEnv: Record<string, string>, firstLogLevel: string) {
+  const second = await start("second", secondEnv);
+  const first = await start("first", {
+    SECOND_URL: second.url,
+    CHAIN_SLEEP_MAX_MS: "0",
+    UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
+    LOG_LEVEL: firstLogLevel,
+  });
+  const load = startLoad({
+    concurrency: 4,
+    maxRequests: 100_000,
+    maxMs: 60_000,
+    next: () => timedFetch("chain", `${first.url}/`, { method: "POST" }, UPSTREAM_TIMEOUT_MS + 10_000),
+  });
+  return { second, first, load };
+}
+
 export function secondKilled() {
   describe("2. second killed mid-load (SIGKILL), or frozen (SIGSTOP)", () => {
     test("502 JSON within UPSTREAM_TIMEOUT_MS, 100% success within 5 s of second's return, first unharmed", async () => {
       const httpbin = await sharedHttpbin();
       const port = await freePort();
       const secondEnv = { HTTPBIN_URL: httpbin.url, PORT: String(port), LOG_LEVEL: "warn" };
-      const second = await start("second", secondEnv);
-      const first = await start("first", {
-        SECOND_URL: second.url,
-        CHAIN_SLEEP_MAX_MS: "0",
-        UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
-        LOG_LEVEL: "info",
-      });
-
-      const load = startLoad({
-        concurrency: 4,
-        maxRequests: 100_000,
-        maxMs: 60_000,
-        next: () => timedFetch("chain", `${first.url}/`, { method: "POST" }, UPSTREAM_TIMEOUT_MS + 10_000),
-      });
+      const { second, first, load } = await chainUnderLoad(secondEnv, "info");
       try {
         await sleep(2000);
         const killed = performance.now();
@@ -104,19 +109,7 @@ export function secondKilled() {
 
     test("second frozen (SIGSTOP): 504 JSON when UPSTREAM_TIMEOUT_MS expires, recovery on SIGCONT", async () => {
       const httpbin = await sharedHttpbin();
-      const second = await start("second", { HTTPBIN_URL: httpbin.url, LOG_LEVEL: "warn" });
-      const first = await start("first", {
-        SECOND_URL: second.url,
-        CHAIN_SLEEP_MAX_MS: "0",
-        UPSTREAM_TIMEOUT_MS: String(UPSTREAM_TIMEOUT_MS),
-        LOG_LEVEL: "warn",
-      });
-      const load = startLoad({
-        concurrency: 4,
-        maxRequests: 100_000,
-        maxMs: 60_000,
-        next: () => timedFetch("chain", `${first.url}/`, { method: "POST" }, UPSTREAM_TIMEOUT_MS + 10_000),
-      });
+      const { second, first, load } = await chainUnderLoad({ HTTPBIN_URL: httpbin.url, LOG_LEVEL: "warn" }, "warn");
       try {
         await sleep(1000);
         const frozen = performance.now();
