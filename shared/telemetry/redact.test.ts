@@ -11,6 +11,8 @@ describe("redaction", () => {
 
   test("query strings", () => {
     expect(redactedQuery("?a=1&b=%20x&a=2")).toBe("a=REDACTED&b=REDACTED&a=REDACTED");
+    expect(redactedQuery("?sk_live_51Habc&page=2&&flag=")).toBe("REDACTED&page=REDACTED&flag=REDACTED");
+    expect(redactedUrl("http://h/x?sk_live_51Habc")).toBe("http://h/x?REDACTED");
   });
 
   test("only allow-listed headers are captured, and never credentials", () => {

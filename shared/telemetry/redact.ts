@@ -17,10 +17,20 @@ export function redactedUrl(input: string | URL): string {
   return url.href;
 }
 
-/** "?token=abc&page=2" → "token=REDACTED&page=REDACTED" (no leading "?"). */
+/**
+ * "?token=abc&page=2&x" → "token=REDACTED&page=REDACTED&REDACTED" (no leading "?"). A part without "=" is all
+ * value as far as we can tell (`?<api key>` is a common shape), so it is replaced whole.
+ */
 export function redactedQuery(search: string): string {
-  const params = new URLSearchParams(search);
-  return [...params.keys()].map((key) => `${encodeURIComponent(key)}=${REDACTED}`).join("&");
+  return search
+    .replace(/^\?/, "")
+    .split("&")
+    .filter((part) => part !== "")
+    .map((part) => {
+      const equals = part.indexOf("=");
+      return equals < 0 ? REDACTED : `${part.slice(0, equals)}=${REDACTED}`;
+    })
+    .join("&");
 }
 
 /**

@@ -33,6 +33,7 @@ function makeSecrets() {
     "querypassword",
     "queryaccesstoken",
     "querysig",
+    "querybare",
     "bodypassword",
     "bodytoken",
     "bodyname",
@@ -76,7 +77,7 @@ export function secrets() {
         "x-session-id": secret.sessionid,
         "x-request-id": "visible-request-id",
       };
-      const query = `?token=${secret.querytoken}&api_key=${secret.queryapikey}&password=${secret.querypassword}&access_token=${secret.queryaccesstoken}&sig=${secret.querysig}`;
+      const query = `?token=${secret.querytoken}&api_key=${secret.queryapikey}&password=${secret.querypassword}&access_token=${secret.queryaccesstoken}&sig=${secret.querysig}&${secret.querybare}`;
       const bodies: [string, string][] = [
         [
           "application/json",
