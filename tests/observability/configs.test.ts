@@ -77,7 +77,7 @@ describe("Prometheus and Alertmanager (promtool, amtool)", () => {
 
   test("promtool check rules observability/alerts.yml", () => {
     const out = mustSucceed(tool("promtool", "prometheus"), ["check", "rules", "observability/alerts.yml"]);
-    expect(out).toContain("SUCCESS: 3 rules found");
+    expect(out).toContain("SUCCESS: 4 rules found");
   });
 
   test("promtool test rules observability/alerts.test.yml", () => {

@@ -22,6 +22,7 @@ export const ALLOWED_METRICS = new Set([
   "eventloop_lag_seconds",
   "target_info",
   "otel_sdk_processor_span_processed_total",
+  "otel_sdk_exporter_span_exported_total",
   "up",
 ]);
 
