@@ -1,4 +1,4 @@
-import { commonSpec, type Env, intBetween, parseConfig, url } from "../shared/config";
+import { commonSpec, type Env, intBetween, parseConfig, url } from "../shared/config/config";
 
 export const parseFirstConfig = (env: Env) =>
   parseConfig(env, {

@@ -1,4 +1,4 @@
-import { startService } from "../shared/start-service";
+import { startService } from "../shared/service/start-service";
 import { firstService } from "./service";
 
 await startService(firstService, process.env);

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
-import type { ServiceDefinition } from "../shared/start-service";
-import { createUpstream } from "../shared/upstream";
+import { createUpstream } from "../shared/http/upstream";
+import type { ServiceDefinition } from "../shared/service/start-service";
 import { createCatalog } from "./catalog/catalog";
 import { catalogRoutes } from "./catalog/routes";
 import { items } from "./catalog/schema";

@@ -1,4 +1,4 @@
-import { commonSpec, type Env, parseConfig, url } from "../shared/config";
+import { commonSpec, type Env, parseConfig, url } from "../shared/config/config";
 
 export const parseSecondConfig = (env: Env) =>
   parseConfig(env, {

@@ -1,4 +1,4 @@
-import { startService } from "../shared/start-service";
+import { startService } from "../shared/service/start-service";
 import { secondService } from "./service";
 
 await startService(secondService, process.env);

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
-import type { ServiceDefinition } from "../shared/start-service";
-import { createUpstream } from "../shared/upstream";
+import { createUpstream } from "../shared/http/upstream";
+import type { ServiceDefinition } from "../shared/service/start-service";
 import { parseSecondConfig, type SecondConfig } from "./config";
 import { migrations } from "./db/migrations.gen";
 import { httpbinRoutes } from "./httpbin/routes";

@@ -1,8 +1,8 @@
 // The same app instrumented by twinbin's shared/telemetry (TRACED=0: telemetry off, same serving path).
 import { Elysia } from "elysia";
 import { _one } from "../../first/fib/fib";
-import { createLogger } from "../../shared/logger";
-import { listen } from "../../shared/runtime";
+import { createLogger } from "../../shared/logging/logger";
+import { listen } from "../../shared/runtime/runtime";
 import { startTelemetry } from "../../shared/telemetry";
 
 const telemetry = startTelemetry("twinbin", "0", {

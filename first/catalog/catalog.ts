@@ -1,6 +1,6 @@
 import { asc } from "drizzle-orm";
 import type { LibSQLDatabase } from "drizzle-orm/libsql";
-import type { Upstream } from "../../shared/upstream";
+import type { Upstream } from "../../shared/http/upstream";
 import { type Item, items } from "./schema";
 
 export interface Stock {

@@ -1,6 +1,6 @@
 import type { Meter, Tracer } from "@opentelemetry/api";
 import { Elysia } from "elysia";
-import type { Upstream } from "../../shared/upstream";
+import type { Upstream } from "../../shared/http/upstream";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,6 +1,6 @@
 import type { Tracer } from "@opentelemetry/api";
 import { Elysia } from "elysia";
-import { integerParam } from "../../shared/params";
+import { integerParam } from "../../shared/http/params";
 import { _one } from "./fib";
 
 export const fibRoutes = (maxN: number, tracer: Tracer) =>

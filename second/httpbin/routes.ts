@@ -1,7 +1,7 @@
 import type { Meter } from "@opentelemetry/api";
 import { Elysia } from "elysia";
+import type { Upstream } from "../../shared/http/upstream";
 import { DURATION_BUCKETS_SECONDS } from "../../shared/telemetry/metrics";
-import type { Upstream } from "../../shared/upstream";
 
 /** POST / — the end of the chain: HTTPBin's `/delay/0` answer, passed on; its latency is the original's histogram. */
 export function httpbinRoutes(httpbin: Upstream, meter: Meter) {

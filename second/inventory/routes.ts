@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { integerParam } from "../../shared/params";
+import { integerParam } from "../../shared/http/params";
 import type { createInventory } from "./inventory";
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { HttpError } from "../errors";
+import { HttpError } from "../http/errors";
 import { DEFAULT_SECONDS, MAX_SECONDS, profileSeconds } from "./cpu-profiler";
 
 describe("profile duration", () => {

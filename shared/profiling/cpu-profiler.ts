@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
-import { HttpError } from "../errors";
-import { type SampledStack, sampleCpu } from "../runtime";
+import { HttpError } from "../http/errors";
+import { type SampledStack, sampleCpu } from "../runtime/runtime";
 import { encodeCpuProfile, type StackSample } from "./pprof";
 import type { SpanTimeline } from "./span-timeline";
 

@@ -10,8 +10,8 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
-import type { Logger } from "../logger";
-import type { FetchHandler } from "../runtime";
+import type { Logger } from "../logging/logger";
+import type { FetchHandler } from "../runtime/runtime";
 import { headerAttributes, redactedQuery } from "./redact";
 
 /** What the app learned about a request while handling it, looked up by the Request object. */

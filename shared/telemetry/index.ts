@@ -1,6 +1,6 @@
 import { type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
-import type { Env } from "../config";
-import type { Logger } from "../logger";
+import type { Env } from "../config/config";
+import type { Logger } from "../logging/logger";
 import { SpanTimeline } from "../profiling/span-timeline";
 import { tracedFetch } from "./http-client";
 import { type Handler, instrumentServer, type RequestFacts } from "./http-server";

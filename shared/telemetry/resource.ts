@@ -7,7 +7,7 @@ import {
   type Resource,
   resourceFromAttributes,
 } from "@opentelemetry/resources";
-import { runtimeInfo } from "../runtime";
+import { runtimeInfo } from "../runtime/runtime";
 
 /**
  * service.*, the true process.runtime.* (the SDK's process detector says "nodejs" under Bun), host and OS

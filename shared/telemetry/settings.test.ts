@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError } from "../config";
+import { ConfigError } from "../config/config";
 import { parseTelemetrySettings } from "./settings";
 
 describe("OpenTelemetry environment", () => {

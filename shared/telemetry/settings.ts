@@ -1,5 +1,5 @@
 import { parseKeyPairsIntoRecord } from "@opentelemetry/core";
-import { ConfigError, type Env } from "../config";
+import { ConfigError, type Env } from "../config/config";
 
 // The OpenTelemetry environment variables twinbin honours, parsed once. OTel JS 3.x SDK packages no longer read
 // most of these themselves (sampler, batch processor, exporter selection), so this is the one place that does.

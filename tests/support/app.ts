@@ -1,8 +1,13 @@
 import { join } from "node:path";
-import { openDatabase } from "../../shared/database";
-import { createLogger } from "../../shared/logger";
-import { applyMigrations, migrationsTable } from "../../shared/migrations";
-import { buildApp, type CommonConfig, SERVICE_VERSION, type ServiceDefinition } from "../../shared/start-service";
+import { openDatabase } from "../../shared/database/database";
+import { applyMigrations, migrationsTable } from "../../shared/database/migrations";
+import { createLogger } from "../../shared/logging/logger";
+import {
+  buildApp,
+  type CommonConfig,
+  SERVICE_VERSION,
+  type ServiceDefinition,
+} from "../../shared/service/start-service";
 import { startTelemetry } from "../../shared/telemetry";
 import { emptyDir } from "./processes";
 

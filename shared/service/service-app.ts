@@ -1,11 +1,11 @@
 import { Elysia, ValidationError } from "elysia";
-import { databaseFailure } from "./database";
-import { errorBody, HttpError } from "./errors";
-import { bodyTooLarge, parseJsonBody } from "./json-body";
-import type { Logger } from "./logger";
-import type { CpuProfiler } from "./profiling/cpu-profiler";
-import { profilingRoutes } from "./profiling/routes";
-import type { RequestFacts } from "./telemetry/http-server";
+import { databaseFailure } from "../database/database";
+import { errorBody, HttpError } from "../http/errors";
+import { bodyTooLarge, parseJsonBody } from "../http/json-body";
+import type { Logger } from "../logging/logger";
+import type { CpuProfiler } from "../profiling/cpu-profiler";
+import { profilingRoutes } from "../profiling/routes";
+import type { RequestFacts } from "../telemetry/http-server";
 
 export interface Readiness {
   /** Resolves when the service can do its work; rejects with the reason it cannot. */

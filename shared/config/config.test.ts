@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { parseFirstConfig } from "../first/config";
-import { parseSecondConfig } from "../second/config";
+import { parseFirstConfig } from "../../first/config";
+import { parseSecondConfig } from "../../second/config";
 import { ConfigError } from "./config";
 
 describe("configuration", () => {

@@ -1,6 +1,6 @@
 import { isSpanContextValid, trace } from "@opentelemetry/api";
 import pino, { type DestinationStream, type Logger } from "pino";
-import type { LogLevel } from "./config";
+import type { LogLevel } from "../config/config";
 
 export type { Logger };
 

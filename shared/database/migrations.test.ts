@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { readMigrationFiles } from "drizzle-orm/migrator";
-import { migrations as firstMigrations } from "../first/db/migrations.gen";
-import { migrations as secondMigrations } from "../second/db/migrations.gen";
-import { emptyDir } from "../tests/support/processes";
+import { migrations as firstMigrations } from "../../first/db/migrations.gen";
+import { migrations as secondMigrations } from "../../second/db/migrations.gen";
+import { emptyDir } from "../../tests/support/processes";
 import { applyMigrations } from "./migrations";
 
 describe("embedded migrations", () => {
@@ -13,7 +13,7 @@ describe("embedded migrations", () => {
     ["first", firstMigrations],
     ["second", secondMigrations],
   ])("%s's embedded module matches drizzle-kit's folder (run `npm run db:generate` if not)", (service, embedded) => {
-    const folder = join(import.meta.dir, `../${service}/db/migrations`);
+    const folder = join(import.meta.dir, `../../${service}/db/migrations`);
     const fromFolder = readMigrationFiles({ migrationsFolder: folder });
     const journal = JSON.parse(readFileSync(join(folder, "meta/_journal.json"), "utf8")) as { entries: unknown[] };
     expect(embedded.length).toBe(journal.entries.length);

@@ -1,5 +1,5 @@
-import type { Logger } from "./logger";
-import { type FetchHandler, listen } from "./runtime";
+import type { Logger } from "../logging/logger";
+import { type FetchHandler, listen } from "../runtime/runtime";
 import type { Readiness } from "./service-app";
 
 export interface ServeOptions {

@@ -2,10 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { LibsqlError } from "@libsql/client";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { Elysia, t } from "elysia";
-import { HttpError } from "./errors";
-import { MAX_JSON_DEPTH } from "./json-body";
-import { createLogger } from "./logger";
-import { createCpuProfiler } from "./profiling/cpu-profiler";
+import { HttpError } from "../http/errors";
+import { MAX_JSON_DEPTH } from "../http/json-body";
+import { createLogger } from "../logging/logger";
+import { createCpuProfiler } from "../profiling/cpu-profiler";
 import { createServiceApp, type Readiness } from "./service-app";
 
 function makeApp(readiness: Readiness = { draining: false, check: async () => {} }) {

@@ -1,14 +1,14 @@
 import type { AnyElysia } from "elysia";
-import packageJson from "../package.json" with { type: "json" };
-import { ConfigError, type Env, type LogLevel } from "./config";
-import { type Database, databaseUrlForDisplay, openDatabase } from "./database";
+import packageJson from "../../package.json" with { type: "json" };
+import { ConfigError, type Env, type LogLevel } from "../config/config";
+import { type Database, databaseUrlForDisplay, openDatabase } from "../database/database";
+import { applyMigrations, type EmbeddedMigration, migrationsTable } from "../database/migrations";
+import { createLogger, type Logger } from "../logging/logger";
+import { type CpuProfiler, createCpuProfiler } from "../profiling/cpu-profiler";
+import { PROFILE_PATH } from "../profiling/routes";
+import { instrumentLibsqlClient, startTelemetry, type Telemetry } from "../telemetry";
 import { type Serving, serve } from "./lifecycle";
-import { createLogger, type Logger } from "./logger";
-import { applyMigrations, type EmbeddedMigration, migrationsTable } from "./migrations";
-import { type CpuProfiler, createCpuProfiler } from "./profiling/cpu-profiler";
-import { PROFILE_PATH } from "./profiling/routes";
 import { createServiceApp, type Readiness } from "./service-app";
-import { instrumentLibsqlClient, startTelemetry, type Telemetry } from "./telemetry";
 
 /** Configuration every service has (see `commonSpec`). */
 export interface CommonConfig {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { freePort } from "../tests/support/ports";
+import { freePort } from "../../tests/support/ports";
 import { HttpError } from "./errors";
 import { createUpstream } from "./upstream";
 
