@@ -14,6 +14,8 @@ import { createServiceApp, type Readiness } from "./service-app";
 export interface CommonConfig {
   PORT: number;
   HOST: string;
+  ADMIN_PORT: number | undefined;
+  ADMIN_HOST: string | undefined;
   DATABASE_URL: string;
   DATABASE_AUTH_TOKEN: string;
   UPSTREAM_TIMEOUT_MS: number;
@@ -121,6 +123,10 @@ export async function startService<C extends CommonConfig, S extends Record<stri
     // never buffered past it (unread ones are discarded as they arrive).
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     longRunningPaths: [PROFILE_PATH],
+    admin:
+      config.ADMIN_PORT === undefined
+        ? undefined
+        : { port: config.ADMIN_PORT, hostname: config.ADMIN_HOST ?? config.HOST },
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
     readiness,
