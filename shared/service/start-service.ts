@@ -22,6 +22,7 @@ export interface CommonConfig {
   SHUTDOWN_GRACE_MS: number;
   BODY_LIMIT_BYTES: number;
   LOG_LEVEL: LogLevel;
+  DEPLOY_ENV: string;
 }
 
 export interface ServiceDeps<C, S extends Record<string, unknown>> {
@@ -49,7 +50,7 @@ export function buildApp<C extends CommonConfig, S extends Record<string, unknow
   definition: ServiceDefinition<C, S>,
   deps: ServiceDeps<C, S>,
   readiness: Readiness = { draining: false, check: () => deps.database.ping(READY_TIMEOUT_MS) },
-  profiler: CpuProfiler = createCpuProfiler(deps.telemetry.spanTimeline),
+  profiler: CpuProfiler = createCpuProfiler(deps.telemetry.spanTimeline, undefined, deps.telemetry.identity),
 ) {
   const base = createServiceApp({
     name: definition.name,
@@ -86,7 +87,9 @@ export async function startService<C extends CommonConfig, S extends Record<stri
   env: Env,
 ): Promise<Serving> {
   const config = configure(definition.name, () => definition.parseConfig(env));
-  const telemetry = configure(definition.name, () => startTelemetry(definition.name, SERVICE_VERSION, env));
+  const telemetry = configure(definition.name, () =>
+    startTelemetry(definition.name, SERVICE_VERSION, env, config.DEPLOY_ENV),
+  );
   const log = createLogger(definition.name, config.LOG_LEVEL, telemetry.logSink);
   const database = openDatabase(
     config.DATABASE_URL,
@@ -111,7 +114,7 @@ export async function startService<C extends CommonConfig, S extends Record<stri
   );
 
   const readiness: Readiness = { draining: false, check: () => database.ping(READY_TIMEOUT_MS) };
-  const profiler = createCpuProfiler(telemetry.spanTimeline);
+  const profiler = createCpuProfiler(telemetry.spanTimeline, undefined, telemetry.identity);
   const { app, facts } = buildApp(definition, { config, log, database, telemetry }, readiness, profiler);
   const handler = telemetry.instrumentServer(async (request) => app.fetch(request), facts, log);
   return serve({
