@@ -1,4 +1,4 @@
-import { intBetween, serviceSpec, str, url } from "../shared/config/config";
+import { intBetween, serviceSpec, url } from "../shared/config/config";
 
 /** first's settings: the shared ones plus its own. */
 export const firstConfig = {
@@ -6,5 +6,4 @@ export const firstConfig = {
   SECOND_URL: url({ default: "http://localhost:6000", desc: "base URL of the second service" }),
   CHAIN_SLEEP_MAX_MS: intBetween(0, 60_000)({ default: 1000, desc: "upper bound of POST /'s random sleep" }),
   FIB_MAX_N: intBetween(0, 45)({ default: 35, desc: "largest n GET /fib/:n accepts" }),
-  DEPLOY_ENV: str({ default: "dev", desc: "deployment environment, as the `env` label of first.request.count" }),
 };

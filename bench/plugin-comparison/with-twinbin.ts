@@ -15,7 +15,7 @@ const settings = parseTelemetrySettings(
   },
   "twinbin",
 );
-const telemetry = startTelemetry(settings, "0");
+const telemetry = startTelemetry(settings, "0", "bench");
 const app = new Elysia()
   .onTransform({ as: "global" }, ({ request, route }) => {
     recordRoute(request, route);

@@ -92,6 +92,11 @@ export function serviceSpec(service: string, defaultPort: number) {
   return {
     PORT: port({ default: defaultPort, desc: "TCP port to listen on" }),
     HOST: str({ default: "0.0.0.0", desc: "interface to bind" }),
+    ADMIN_PORT: port({
+      default: undefined,
+      desc: "when set, /metrics and /debug/pprof/* are served only on this port (the public PORT answers them 404)",
+    }),
+    ADMIN_HOST: str({ default: undefined, desc: "interface the ADMIN_PORT listener binds (default: HOST)" }),
     DATABASE_URL: databaseUrl({
       default: `file:data/${service}.db`,
       desc: "libSQL URL: file: (embedded, relative to the working directory) or libsql:/http(s): for a server",
@@ -108,6 +113,10 @@ export function serviceSpec(service: string, defaultPort: number) {
     )({ default: 10_000, desc: "how long in-flight requests may run after SIGTERM" }),
     BODY_LIMIT_BYTES: intBetween(1, 64 * 1024 * 1024)({ default: 64 * 1024, desc: "largest accepted request body" }),
     LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info", desc: "lowest level written to the JSON log" }),
+    DEPLOY_ENV: str({
+      default: "dev",
+      desc: "deployment.environment.name on every signal; first's first.request.count `env` label",
+    }),
   };
 }
 

@@ -62,7 +62,7 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
   const { name } = definition;
   const all = parseConfig(env, { ...definition.config, ...otelSpec }, checkOtel);
   const config = all as unknown as ConfigOf<C>;
-  const telemetry = startTelemetry(telemetrySettings(all, name), SERVICE_VERSION);
+  const telemetry = startTelemetry(telemetrySettings(all, name), SERVICE_VERSION, config.DEPLOY_ENV);
   const log = createLogger(name, config.LOG_LEVEL, telemetry.logSink);
   const database = openDatabase(
     config.DATABASE_URL,
@@ -93,7 +93,7 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
     log,
     readiness,
     metrics: telemetry.prometheus,
-    profiler: createCpuProfiler(telemetry.spanTimeline),
+    profiler: createCpuProfiler(telemetry.spanTimeline, undefined, telemetry.identity),
   }).use(definition.routes({ config, log, database, telemetry }));
   const handler = telemetry.instrumentServer(async (request) => app.fetch(request), log);
   return {
@@ -133,6 +133,10 @@ export async function startService<C extends ServiceSpec, S extends Record<strin
     // never buffered past it (unread ones are discarded as they arrive).
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     longRunningPaths: [PROFILE_PATH],
+    admin:
+      config.ADMIN_PORT === undefined
+        ? undefined
+        : { port: config.ADMIN_PORT, hostname: config.ADMIN_HOST ?? config.HOST },
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
     readiness,

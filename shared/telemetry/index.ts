@@ -6,7 +6,7 @@ import { type Handler, instrumentServer } from "./http-server";
 import { type LogLineSink, startLogs } from "./logs";
 import { recordRuntimeMetrics, startMetrics } from "./metrics";
 import type { PrometheusEndpoint } from "./prometheus";
-import { serviceResource } from "./resource";
+import { identityOf, serviceResource } from "./resource";
 import type { TelemetrySettings } from "./settings";
 import { startTracing } from "./tracing";
 
@@ -15,6 +15,8 @@ export { instrumentLibsqlClient } from "./database";
 /** Everything a service needs from OpenTelemetry, set up in one call and torn down by `shutdown`. */
 export interface Telemetry {
   settings: TelemetrySettings;
+  /** service.name, service.instance.id, deployment.environment.name as reported (also on CPU profiles). */
+  identity: Record<string, string>;
   tracer: Tracer;
   meter: Meter;
   /** Serves /metrics; undefined when Prometheus is not among OTEL_METRICS_EXPORTER (or the SDK is disabled). */
@@ -33,12 +35,15 @@ export interface Telemetry {
 const INSTRUMENTATION_SCOPE = "twinbin";
 
 /** Starts the pipelines `settings` ask for (see ./settings: the OTEL_* variables). */
-export function startTelemetry(settings: TelemetrySettings, version: string): Telemetry {
+export function startTelemetry(settings: TelemetrySettings, version: string, deploymentEnvironment: string): Telemetry {
+  const resource = serviceResource(settings.serviceName, version, deploymentEnvironment);
+  const identity = identityOf(resource);
   if (settings.disabled) {
     const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
     const meter = metrics.getMeter(INSTRUMENTATION_SCOPE, version);
     return {
       settings,
+      identity,
       tracer,
       meter,
       prometheus: undefined,
@@ -50,7 +55,6 @@ export function startTelemetry(settings: TelemetrySettings, version: string): Te
     };
   }
 
-  const resource = serviceResource(settings.serviceName, version);
   const metricsPipeline = startMetrics(settings, resource, { name: INSTRUMENTATION_SCOPE, version });
   const spanTimeline = new SpanTimeline();
   const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline]);
@@ -64,6 +68,7 @@ export function startTelemetry(settings: TelemetrySettings, version: string): Te
 
   return {
     settings,
+    identity,
     tracer,
     meter,
     prometheus: metricsPipeline?.prometheus,
