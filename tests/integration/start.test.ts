@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { parseFirstConfig } from "../../first/config";
-import { parseSecondConfig } from "../../second/config";
+import { firstConfig } from "../../first/config";
+import { secondConfig } from "../../second/config";
+import { parseConfig } from "../../shared/config/config";
 import { type Httpbin, startHttpbin } from "../support/httpbin";
 import { freePort, waitForOk } from "../support/ports";
 import { type Proc, spawnProc } from "../support/processes";
@@ -127,8 +128,8 @@ describe("default ports under Deno", () => {
   });
 
   test("first's and second's default ports, and first's default SECOND_URL, are not refused by Deno's fetch", () => {
-    const first = parseFirstConfig({});
-    const second = parseSecondConfig({});
+    const first = parseConfig({}, firstConfig);
+    const second = parseConfig({}, secondConfig);
     const ports = [first.PORT, second.PORT, Number(new URL(first.SECOND_URL).port)];
     expect(ports).toEqual([5000, 5001, 5001]);
     for (const port of ports) expect(`${port}: ${denoFetch(port)}`).not.toContain("blocked");
