@@ -86,6 +86,7 @@ export async function startService<C extends CommonConfig, S extends Record<stri
   const config = configure(definition.name, () => definition.parseConfig(env));
   const telemetry = configure(definition.name, () => startTelemetry(definition.name, SERVICE_VERSION, env));
   const log = createLogger(definition.name, config.LOG_LEVEL, telemetry.logSink);
+  telemetry.useLogger(log);
   const database = openDatabase(
     config.DATABASE_URL,
     config.DATABASE_AUTH_TOKEN,

@@ -28,6 +28,8 @@ export interface Telemetry {
   /** An extra destination for log lines (OTLP export), when OTEL_LOGS_EXPORTER=otlp. */
   logSink: LogLineSink | undefined;
   instrumentServer(handler: Handler, facts: RequestFacts, log: Logger): Handler;
+  /** Where telemetry reports on itself (a collector going away and coming back); the logger is made after telemetry. */
+  useLogger(log: Logger): void;
   /** Flushes and stops every pipeline, bounded by OTEL_SHUTDOWN_TIMEOUT_MS so a dead collector cannot hold the exit. */
   shutdown(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
       fetch,
       logSink: undefined,
       instrumentServer: (handler) => handler,
+      useLogger: () => {},
       shutdown: async () => {},
     };
   }
@@ -55,7 +58,8 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
   const resource = serviceResource(settings.serviceName, version);
   const metricsPipeline = startMetrics(settings, resource, { name: INSTRUMENTATION_SCOPE, version });
   const spanTimeline = new SpanTimeline();
-  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline]);
+  let log: Logger | undefined;
+  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline], () => log);
   const logsPipeline = startLogs(settings, resource);
 
   const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
@@ -81,6 +85,9 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
         captureRequestHeaders: settings.captureRequestHeaders,
         captureResponseHeaders: settings.captureResponseHeaders,
       }),
+    useLogger(logger) {
+      log = logger;
+    },
     async shutdown() {
       const pipelines = [tracerProvider, logsPipeline?.provider, metricsPipeline?.provider].filter(
         (p) => p !== undefined,
