@@ -4,8 +4,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parseFirstConfig } from "../../first/config";
-import { parseSecondConfig } from "../../second/config";
+import { firstConfig } from "../../first/config";
+import { secondConfig } from "../../second/config";
+import { otelSpec } from "../../shared/telemetry/settings";
 import {
   CHART,
   helmTemplate,
@@ -199,7 +200,9 @@ describe.each(VALUE_SETS)("chart with %s", (_label, args, valuesFile) => {
         "prometheus.io/path": "/metrics",
       });
       if (name === "first")
-        expect(env.SECOND_URL).toBe(`http://${named(objects, "Service", "second").metadata.name}:6000`);
+        expect(env.SECOND_URL).toBe(
+          `http://${named(objects, "Service", "second").metadata.name}:${values.services.second.port}`,
+        );
       for (const [key, value] of Object.entries(values.services[name].env ?? {})) expect(env[key]).toBe(value);
     },
   );
@@ -334,15 +337,10 @@ test("ServiceMonitor and PodMonitor only when the cluster serves the Prometheus 
 });
 
 test("every configuration variable of both services can be set from values (and wins over the chart's)", () => {
+  // Every variable a service validates: its own spec (with the shared one) and OpenTelemetry's.
   const names = (service: "first" | "second") => [
-    ...Object.keys(service === "first" ? parseFirstConfig({}) : parseSecondConfig({})),
-    "OTEL_TRACES_SAMPLER",
-    "OTEL_TRACES_SAMPLER_ARG",
-    "OTEL_METRICS_EXPORTER",
-    "OTEL_LOGS_EXPORTER",
-    "OTEL_BSP_SCHEDULE_DELAY",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-    "OTEL_INSTRUMENTATION_HTTP_CAPTURE_REQUEST_HEADERS",
+    ...Object.keys(service === "first" ? firstConfig : secondConfig),
+    ...Object.keys(otelSpec),
   ];
   for (const service of ["first", "second"] as const) {
     const all = names(service);
