@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian packages the test tiers use: a real HTTPBin (python3-httpbin, served by gunicorn through
-# tools/httpbin/app.py), promtool (prometheus) and amtool (prometheus-alertmanager). Run before `npm test` and the
+# tools/httpbin/app.py), promtool (prometheus), amtool (prometheus-alertmanager), and curl for the README's examples. Run before `npm test` and the
 # other tiers (their `pre` scripts): as root it installs whatever is missing; otherwise it stops at once with the
 # one command to run.
 set -euo pipefail
@@ -10,10 +10,12 @@ need=()
 /usr/bin/python3 -c 'import httpbin' 2>/dev/null || need+=(python3-httpbin)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+command -v curl >/dev/null || need+=(curl)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-  printf 'missing Debian packages: %s. Install them with:\n  sudo apt-get install -y %s\n' "${need[*]}" "${need[*]}" >&2
+  printf 'missing Debian packages: %s. Install them with:\n  sudo apt-get update && sudo apt-get install -y %s\n' \
+    "${need[*]}" "${need[*]}" >&2
   exit 1
 fi
 echo "--- apt-get install ${need[*]}"
