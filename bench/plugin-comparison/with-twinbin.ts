@@ -5,11 +5,16 @@ import { createLogger } from "../../shared/logging/logger";
 import { listen } from "../../shared/runtime/runtime";
 import { startTelemetry } from "../../shared/telemetry";
 
-const telemetry = startTelemetry("twinbin", "0", {
-  OTEL_SDK_DISABLED: process.env.TRACED === "0" ? "true" : "false",
-  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: process.env.OTLP_URL,
-  OTEL_METRICS_EXPORTER: "none",
-});
+const telemetry = startTelemetry(
+  "twinbin",
+  "0",
+  {
+    OTEL_SDK_DISABLED: process.env.TRACED === "0" ? "true" : "false",
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: process.env.OTLP_URL,
+    OTEL_METRICS_EXPORTER: "none",
+  },
+  "bench",
+);
 const routes = new WeakMap<Request, string>();
 const app = new Elysia()
   .onTransform({ as: "global" }, ({ request, route }) => {

@@ -16,6 +16,7 @@ describe("configuration", () => {
       DATABASE_URL: "file:data/first.db",
       LOG_LEVEL: "info",
     });
+    expect([first.ADMIN_PORT, first.ADMIN_HOST]).toEqual([undefined, undefined]);
     const second = parseSecondConfig({});
     expect({ ...second }).toMatchObject({
       PORT: 6000,
@@ -32,6 +33,8 @@ describe("configuration", () => {
   test.each([
     [{ PORT: "abc" }, "PORT"],
     [{ PORT: "70000" }, "PORT"],
+    [{ ADMIN_PORT: "0" }, "ADMIN_PORT"],
+    [{ ADMIN_PORT: "metrics" }, "ADMIN_PORT"],
     [{ FIB_MAX_N: "-1" }, "FIB_MAX_N"],
     [{ FIB_MAX_N: "2.5" }, "FIB_MAX_N"],
     [{ SECOND_URL: "not a url" }, "SECOND_URL"],

@@ -43,6 +43,11 @@ export function commonSpec(service: string, defaultPort: number) {
   return {
     PORT: port({ default: defaultPort, desc: "TCP port to listen on" }),
     HOST: str({ default: "0.0.0.0", desc: "interface to bind" }),
+    ADMIN_PORT: port({
+      default: undefined,
+      desc: "when set, /metrics and /debug/pprof/* are served only on this port (the public PORT answers them 404)",
+    }),
+    ADMIN_HOST: str({ default: undefined, desc: "interface the ADMIN_PORT listener binds (default: HOST)" }),
     DATABASE_URL: databaseUrl({
       default: `file:data/${service}.db`,
       desc: "libSQL URL: file: (embedded, relative to the working directory) or libsql:/http(s): for a server",

@@ -44,7 +44,12 @@ function clockOffset(stacks: SampledStack[], markStarted: number, markMs: number
  * One CPU profile at a time (the sampler is process-wide); a second request while one runs is a 409. With a
  * span timeline, samples get trace_id/span_id pprof labels where the attribution is unambiguous.
  */
-export function createCpuProfiler(timeline?: SpanTimeline, intervalMicros = SAMPLE_INTERVAL_MICROS) {
+export function createCpuProfiler(
+  timeline?: SpanTimeline,
+  intervalMicros = SAMPLE_INTERVAL_MICROS,
+  /** Which process this is (service.name, service.instance.id, …): the profile's comments and every sample's labels. */
+  identity: Record<string, string> = {},
+) {
   let running = false;
   return {
     /** Samples for `seconds` and returns a gzipped pprof profile. */
@@ -67,12 +72,14 @@ export function createCpuProfiler(timeline?: SpanTimeline, intervalMicros = SAMP
         const offset = clockOffset(stacks, markStarted, markMs);
         const samples: StackSample[] = stacks.map((stack) => {
           const span = spanAt && offset !== undefined ? spanAt(stack.timestamp * 1000 + offset) : undefined;
-          return span ? { frames: stack.frames, labels: { trace_id: span.traceId, span_id: span.spanId } } : stack;
+          const labels = span ? { ...identity, trace_id: span.traceId, span_id: span.spanId } : identity;
+          return { frames: stack.frames, labels };
         });
         const profile = encodeCpuProfile({
           samples,
           intervalNanos: intervalMicros * 1000,
           startNanos,
+          comments: Object.entries(identity).map(([key, value]) => `${key}=${value}`),
           durationNanos: Math.round((performance.now() - started) * 1e6),
         });
         return new Uint8Array(gzipSync(profile));

@@ -19,13 +19,21 @@ export interface CpuProfileInput {
   intervalNanos: number;
   startNanos: number;
   durationNanos: number;
+  /** Free-text lines stored in the profile (pprof `comment`), e.g. "service.instance.id=…". */
+  comments?: string[];
 }
 
 /**
  * A pprof CPU profile as Parca expects it: sample types samples/count and cpu/nanoseconds, period in CPU
  * nanoseconds, sequential function and location ids, time and duration set. Not compressed.
  */
-export function encodeCpuProfile({ samples, intervalNanos, startNanos, durationNanos }: CpuProfileInput): Uint8Array {
+export function encodeCpuProfile({
+  samples,
+  intervalNanos,
+  startNanos,
+  durationNanos,
+  comments = [],
+}: CpuProfileInput): Uint8Array {
   const strings = new StringTable();
   const functions: PprofFunction[] = [];
   const locations: Location[] = [];
@@ -88,5 +96,6 @@ export function encodeCpuProfile({ samples, intervalNanos, startNanos, durationN
     durationNanos,
     periodType: new ValueType({ type: strings.dedup("cpu"), unit: strings.dedup("nanoseconds") }),
     period: intervalNanos,
+    comment: comments.map((line) => strings.dedup(line)),
   }).encode();
 }

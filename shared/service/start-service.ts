@@ -14,12 +14,15 @@ import { createServiceApp, type Readiness } from "./service-app";
 export interface CommonConfig {
   PORT: number;
   HOST: string;
+  ADMIN_PORT: number | undefined;
+  ADMIN_HOST: string | undefined;
   DATABASE_URL: string;
   DATABASE_AUTH_TOKEN: string;
   UPSTREAM_TIMEOUT_MS: number;
   SHUTDOWN_GRACE_MS: number;
   BODY_LIMIT_BYTES: number;
   LOG_LEVEL: LogLevel;
+  DEPLOY_ENV: string;
 }
 
 export interface ServiceDeps<C, S extends Record<string, unknown>> {
@@ -47,7 +50,7 @@ export function buildApp<C extends CommonConfig, S extends Record<string, unknow
   definition: ServiceDefinition<C, S>,
   deps: ServiceDeps<C, S>,
   readiness: Readiness = { draining: false, check: () => deps.database.ping(READY_TIMEOUT_MS) },
-  profiler: CpuProfiler = createCpuProfiler(deps.telemetry.spanTimeline),
+  profiler: CpuProfiler = createCpuProfiler(deps.telemetry.spanTimeline, undefined, deps.telemetry.identity),
 ) {
   const base = createServiceApp({
     name: definition.name,
@@ -84,7 +87,9 @@ export async function startService<C extends CommonConfig, S extends Record<stri
   env: Env,
 ): Promise<Serving> {
   const config = configure(definition.name, () => definition.parseConfig(env));
-  const telemetry = configure(definition.name, () => startTelemetry(definition.name, SERVICE_VERSION, env));
+  const telemetry = configure(definition.name, () =>
+    startTelemetry(definition.name, SERVICE_VERSION, env, config.DEPLOY_ENV),
+  );
   const log = createLogger(definition.name, config.LOG_LEVEL, telemetry.logSink);
   const database = openDatabase(
     config.DATABASE_URL,
@@ -109,7 +114,7 @@ export async function startService<C extends CommonConfig, S extends Record<stri
   );
 
   const readiness: Readiness = { draining: false, check: () => database.ping(READY_TIMEOUT_MS) };
-  const profiler = createCpuProfiler(telemetry.spanTimeline);
+  const profiler = createCpuProfiler(telemetry.spanTimeline, undefined, telemetry.identity);
   const { app, facts } = buildApp(definition, { config, log, database, telemetry }, readiness, profiler);
   const handler = telemetry.instrumentServer(async (request) => app.fetch(request), facts, log);
   return serve({
@@ -121,6 +126,10 @@ export async function startService<C extends CommonConfig, S extends Record<stri
     // never buffered past it (unread ones are discarded as they arrive).
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     longRunningPaths: [PROFILE_PATH],
+    admin:
+      config.ADMIN_PORT === undefined
+        ? undefined
+        : { port: config.ADMIN_PORT, hostname: config.ADMIN_HOST ?? config.HOST },
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
     readiness,

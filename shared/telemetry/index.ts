@@ -7,7 +7,7 @@ import { type Handler, instrumentServer, type RequestFacts } from "./http-server
 import { type LogLineSink, startLogs } from "./logs";
 import { recordRuntimeMetrics, startMetrics } from "./metrics";
 import type { PrometheusEndpoint } from "./prometheus";
-import { serviceResource } from "./resource";
+import { identityOf, serviceResource } from "./resource";
 import { parseTelemetrySettings, type TelemetrySettings } from "./settings";
 import { startTracing } from "./tracing";
 
@@ -17,6 +17,8 @@ export type { RequestFacts } from "./http-server";
 /** Everything a service needs from OpenTelemetry, set up in one call and torn down by `shutdown`. */
 export interface Telemetry {
   settings: TelemetrySettings;
+  /** service.name, service.instance.id, deployment.environment.name as reported (also on CPU profiles). */
+  identity: Record<string, string>;
   tracer: Tracer;
   meter: Meter;
   /** Serves /metrics; undefined when Prometheus is not among OTEL_METRICS_EXPORTER (or the SDK is disabled). */
@@ -34,13 +36,16 @@ export interface Telemetry {
 
 const INSTRUMENTATION_SCOPE = "twinbin";
 
-export function startTelemetry(service: string, version: string, env: Env): Telemetry {
+export function startTelemetry(service: string, version: string, env: Env, deploymentEnvironment: string): Telemetry {
   const settings = parseTelemetrySettings(env, service);
+  const resource = serviceResource(settings.serviceName, version, deploymentEnvironment);
+  const identity = identityOf(resource);
   if (settings.disabled) {
     const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
     const meter = metrics.getMeter(INSTRUMENTATION_SCOPE, version);
     return {
       settings,
+      identity,
       tracer,
       meter,
       prometheus: undefined,
@@ -52,7 +57,6 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
     };
   }
 
-  const resource = serviceResource(settings.serviceName, version);
   const metricsPipeline = startMetrics(settings, resource, { name: INSTRUMENTATION_SCOPE, version });
   const spanTimeline = new SpanTimeline();
   const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline]);
@@ -66,6 +70,7 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
 
   return {
     settings,
+    identity,
     tracer,
     meter,
     prometheus: metricsPipeline?.prometheus,

@@ -31,7 +31,7 @@ describe("span export while the collector fails", () => {
       },
       "test",
     );
-    const provider = startTracing(settings, serviceResource("test", "0.0.0"), undefined);
+    const provider = startTracing(settings, serviceResource("test", "0.0.0", "test"), undefined);
     if (!provider) throw new Error("tracing is on");
     const tracer = provider.getTracer("test");
     try {

@@ -22,7 +22,7 @@ export async function appUnderTest<C extends CommonConfig, S extends Record<stri
   const config = definition.parseConfig({ DATABASE_URL: `file:${join(emptyDir(), "test.db")}`, ...env });
   const database = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, definition.schema);
   await applyMigrations(database.client, definition.migrations, migrationsTable(definition.name));
-  const telemetry = startTelemetry(definition.name, SERVICE_VERSION, { OTEL_SDK_DISABLED: "true" });
+  const telemetry = startTelemetry(definition.name, SERVICE_VERSION, { OTEL_SDK_DISABLED: "true" }, config.DEPLOY_ENV);
   const { app } = buildApp(definition, { config, log: createLogger(definition.name, "silent"), database, telemetry });
   return { app, config, database };
 }
