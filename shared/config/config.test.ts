@@ -1,7 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { parseFirstConfig } from "../../first/config";
-import { parseSecondConfig } from "../../second/config";
-import { ConfigError } from "./config";
+import { firstConfig } from "../../first/config";
+import { secondConfig } from "../../second/config";
+import { checkOtel, otelSpec } from "../telemetry/settings";
+import { ConfigError, type Env, parseConfig } from "./config";
+
+const parseFirstConfig = (env: Env) => parseConfig(env, firstConfig);
+const parseSecondConfig = (env: Env) => parseConfig(env, secondConfig);
 
 describe("configuration", () => {
   test("defaults are the documented contract", () => {
@@ -13,6 +17,8 @@ describe("configuration", () => {
       CHAIN_SLEEP_MAX_MS: 1000,
       FIB_MAX_N: 35,
       UPSTREAM_TIMEOUT_MS: 5000,
+      DATABASE_TIMEOUT_MS: 5000,
+      DEPLOY_ENV: "dev",
       DATABASE_URL: "file:data/first.db",
       LOG_LEVEL: "info",
     });
@@ -39,6 +45,7 @@ describe("configuration", () => {
     [{ FIB_MAX_N: "2.5" }, "FIB_MAX_N"],
     [{ SECOND_URL: "not a url" }, "SECOND_URL"],
     [{ UPSTREAM_TIMEOUT_MS: "0" }, "UPSTREAM_TIMEOUT_MS"],
+    [{ DATABASE_TIMEOUT_MS: "1.5" }, "DATABASE_TIMEOUT_MS"],
     [{ DATABASE_URL: "postgres://x/y" }, "DATABASE_URL"],
     [{ DATABASE_URL: "file:" }, "DATABASE_URL"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
@@ -57,5 +64,29 @@ describe("configuration", () => {
 
   test("several bad variables are all named in the one line", () => {
     expect(() => parseSecondConfig({ PORT: "x", HTTPBIN_URL: "::" })).toThrow(/PORT=.*; HTTPBIN_URL=/);
+  });
+
+  test("service and OpenTelemetry variables are validated together: one line names them all, secrets redacted", () => {
+    const env = {
+      PORT: "x",
+      OTEL_TRACES_SAMPLER: "sometimes",
+      OTEL_EXPORTER_OTLP_HEADERS: "not-a-pair-hunter2",
+      OTEL_BSP_SCHEDULE_DELAY: "-5",
+    };
+    let message = "";
+    try {
+      parseConfig(env, { ...firstConfig, ...otelSpec }, checkOtel);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    for (const name of Object.keys(env)) expect(message).toContain(`${name}=`);
+    expect(message).toContain("OTEL_EXPORTER_OTLP_HEADERS=[redacted]");
+    expect(message).not.toContain("hunter2");
+    expect(message).not.toContain("\n");
+  });
+
+  test("an empty variable counts as unset", () => {
+    expect(parseFirstConfig({ PORT: "", DEPLOY_ENV: " " }).PORT).toBe(5000);
   });
 });

@@ -9,6 +9,7 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
+import { recordRoute } from "../http/outcome";
 import { createLogger } from "../logging/logger";
 import { FastHistogram, FastHistogramProducer, type HistogramDataPointWithExemplars } from "./fast-histogram";
 import { tracedFetch } from "./http-client";
@@ -47,14 +48,19 @@ const endpoint = new PrometheusEndpoint([
 ]);
 new MeterProvider({ readers: [endpoint.reader] });
 
-const handle = instrumentServer(async () => Response.json({ ok: true }), {
-  tracer,
-  duration: server,
-  log: createLogger("test", "silent"),
-  facts: { route: () => "/items", error: () => undefined },
-  captureRequestHeaders: [],
-  captureResponseHeaders: [],
-});
+const handle = instrumentServer(
+  async (request) => {
+    recordRoute(request, "/items");
+    return Response.json({ ok: true });
+  },
+  {
+    tracer,
+    duration: server,
+    log: createLogger("test", "silent"),
+    captureRequestHeaders: [],
+    captureResponseHeaders: [],
+  },
+);
 
 const SECRET = "s3cret-value";
 const traceId = (digit: string) => digit.repeat(32);

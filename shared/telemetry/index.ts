@@ -1,18 +1,16 @@
 import { type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
-import type { Env } from "../config/config";
 import type { Logger } from "../logging/logger";
 import { SpanTimeline } from "../profiling/span-timeline";
 import { tracedFetch } from "./http-client";
-import { type Handler, instrumentServer, type RequestFacts } from "./http-server";
+import { type Handler, instrumentServer } from "./http-server";
 import { type LogLineSink, startLogs } from "./logs";
 import { recordRuntimeMetrics, startMetrics } from "./metrics";
 import type { PrometheusEndpoint } from "./prometheus";
 import { identityOf, serviceResource } from "./resource";
-import { parseTelemetrySettings, type TelemetrySettings } from "./settings";
+import type { TelemetrySettings } from "./settings";
 import { startTracing } from "./tracing";
 
 export { instrumentLibsqlClient } from "./database";
-export type { RequestFacts } from "./http-server";
 
 /** Everything a service needs from OpenTelemetry, set up in one call and torn down by `shutdown`. */
 export interface Telemetry {
@@ -29,15 +27,15 @@ export interface Telemetry {
   spanTimeline: SpanTimeline | undefined;
   /** An extra destination for log lines (OTLP export), when OTEL_LOGS_EXPORTER=otlp. */
   logSink: LogLineSink | undefined;
-  instrumentServer(handler: Handler, facts: RequestFacts, log: Logger): Handler;
+  instrumentServer(handler: Handler, log: Logger): Handler;
   /** Flushes and stops every pipeline, bounded by OTEL_SHUTDOWN_TIMEOUT_MS so a dead collector cannot hold the exit. */
   shutdown(): Promise<void>;
 }
 
 const INSTRUMENTATION_SCOPE = "twinbin";
 
-export function startTelemetry(service: string, version: string, env: Env, deploymentEnvironment: string): Telemetry {
-  const settings = parseTelemetrySettings(env, service);
+/** Starts the pipelines `settings` ask for (see ./settings: the OTEL_* variables). */
+export function startTelemetry(settings: TelemetrySettings, version: string, deploymentEnvironment: string): Telemetry {
   const resource = serviceResource(settings.serviceName, version, deploymentEnvironment);
   const identity = identityOf(resource);
   if (settings.disabled) {
@@ -77,12 +75,11 @@ export function startTelemetry(service: string, version: string, env: Env, deplo
     spanTimeline: tracerProvider ? spanTimeline : undefined,
     fetch: tracedFetch(tracerProvider ? tracer : undefined, clientDuration),
     logSink: logsPipeline?.sink,
-    instrumentServer: (handler, facts, log) =>
+    instrumentServer: (handler, log) =>
       instrumentServer(handler, {
         tracer: tracerProvider ? tracer : undefined,
         duration: serverDuration,
         log,
-        facts,
         captureRequestHeaders: settings.captureRequestHeaders,
         captureResponseHeaders: settings.captureResponseHeaders,
       }),
