@@ -64,6 +64,7 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
   const config = all as unknown as ConfigOf<C>;
   const telemetry = startTelemetry(telemetrySettings(all, name), SERVICE_VERSION, config.DEPLOY_ENV);
   const log = createLogger(name, config.LOG_LEVEL, telemetry.logSink);
+  telemetry.useLogger(log);
   const database = openDatabase(
     config.DATABASE_URL,
     config.DATABASE_AUTH_TOKEN,
