@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Debian packages the test tiers use: a real HTTPBin (python3-httpbin, served by gunicorn through
-# tools/httpbin/app.py), promtool (prometheus), amtool (prometheus-alertmanager), and curl for the README's examples. Run before `npm test` and the
+# tools/httpbin/app.py), promtool (prometheus), amtool (prometheus-alertmanager), the Prometheus Python client
+# (python3-prometheus-client: its strict OpenMetrics parser checks /metrics) and curl (the README's examples). Run
+# before `npm test` and the
 # other tiers (their `pre` scripts): as root it installs whatever is missing; otherwise it stops at once with the
 # one command to run.
 set -euo pipefail
@@ -10,6 +12,7 @@ need=()
 /usr/bin/python3 -c 'import httpbin' 2>/dev/null || need+=(python3-httpbin)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v amtool >/dev/null || need+=(prometheus-alertmanager)
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || need+=(python3-prometheus-client)
 command -v curl >/dev/null || need+=(curl)
 [ ${#need[@]} -eq 0 ] && exit 0
 
