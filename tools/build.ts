@@ -1,5 +1,5 @@
 // Compiles each service into a standalone executable: `bun tools/build.ts` → dist/first, dist/second.
-// Two things need care inside `--compile` (see README "Binaries"):
+// Two things need care inside `--compile` (see docs/running.md):
 // - libsql picks its native addon with a computed `require(\`@libsql/${target}\`)`, which the bundler cannot
 //   follow; the plugin below rewrites it to the literal package of the build target, so the addon is embedded.
 // - identifiers must keep their names (_one, _two, _fibo show in profiles): minify whitespace and syntax only.
