@@ -5,15 +5,15 @@ import { createCatalog } from "./catalog/catalog";
 import { catalogRoutes } from "./catalog/routes";
 import { items } from "./catalog/schema";
 import { chainRoutes } from "./chain/routes";
-import { type FirstConfig, parseFirstConfig } from "./config";
+import { firstConfig } from "./config";
 import { migrations } from "./db/migrations.gen";
 import { fibRoutes } from "./fib/routes";
 
 const schema = { items };
 
-export const firstService: ServiceDefinition<FirstConfig, typeof schema> = {
+export const firstService: ServiceDefinition<typeof firstConfig, typeof schema> = {
   name: "first",
-  parseConfig: parseFirstConfig,
+  config: firstConfig,
   schema,
   migrations,
   routes: ({ config, database, telemetry }) => {

@@ -1,9 +1,7 @@
-import { commonSpec, type Env, parseConfig, url } from "../shared/config/config";
+import { serviceSpec, url } from "../shared/config/config";
 
-export const parseSecondConfig = (env: Env) =>
-  parseConfig(env, {
-    ...commonSpec("second", 6000),
-    HTTPBIN_URL: url({ default: "https://httpbin.org", desc: "HTTPBin base URL; POST /delay/0 is called on it" }),
-  });
-
-export type SecondConfig = ReturnType<typeof parseSecondConfig>;
+/** second's settings: the shared ones plus its own. */
+export const secondConfig = {
+  ...serviceSpec("second", 5001),
+  HTTPBIN_URL: url({ default: "https://httpbin.org", desc: "HTTPBin base URL; POST /delay/0 is called on it" }),
+};

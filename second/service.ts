@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { createUpstream } from "../shared/http/upstream";
 import type { ServiceDefinition } from "../shared/service/start-service";
-import { parseSecondConfig, type SecondConfig } from "./config";
+import { secondConfig } from "./config";
 import { migrations } from "./db/migrations.gen";
 import { httpbinRoutes } from "./httpbin/routes";
 import { createInventory } from "./inventory/inventory";
@@ -10,9 +10,9 @@ import { stocks } from "./inventory/schema";
 
 const schema = { stocks };
 
-export const secondService: ServiceDefinition<SecondConfig, typeof schema> = {
+export const secondService: ServiceDefinition<typeof secondConfig, typeof schema> = {
   name: "second",
-  parseConfig: parseSecondConfig,
+  config: secondConfig,
   schema,
   migrations,
   routes: ({ config, database, telemetry }) => {

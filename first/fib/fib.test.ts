@@ -19,7 +19,7 @@ describe("fibonacci", () => {
 });
 
 describe("GET /fib/:n", async () => {
-  const { app } = await appUnderTest(firstService, { FIB_MAX_N: "30" });
+  const app = await appUnderTest(firstService, { FIB_MAX_N: "30" });
   const get = (n: string) => app.handle(new Request(`http://localhost/fib/${n}`));
 
   test("answers {n, fibonacci}", async () => {

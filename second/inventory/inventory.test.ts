@@ -3,7 +3,7 @@ import { appUnderTest, jsonRequest } from "../../tests/support/app";
 import { secondService } from "../service";
 
 describe("inventory routes", async () => {
-  const { app } = await appUnderTest(secondService);
+  const app = await appUnderTest(secondService);
 
   test("PUT /stocks/:itemId sets, then overwrites, a quantity", async () => {
     const set = await app.handle(jsonRequest("PUT", "/stocks/7", { quantity: 4 }));
@@ -31,5 +31,24 @@ describe("inventory routes", async () => {
     const response = await app.handle(jsonRequest("PUT", path, body));
     expect(response.status).toBe(status);
     expect(response.headers.get("content-type")).toStartWith("application/json");
+  });
+
+  test.each([
+    [{ quantity: 1.5 }, "quantity must be an integer from 0 to 1000000000"],
+    [{ quantity: -1 }, "quantity must be an integer from 0 to 1000000000"],
+    [{ quantity: "1" }, "quantity must be an integer from 0 to 1000000000"],
+    [{ quantity: "0x10" }, "quantity must be an integer from 0 to 1000000000"],
+    [{}, "quantity is required (an integer from 0 to 1000000000)"],
+    [[1], "quantity is required (an integer from 0 to 1000000000)"],
+  ])("PUT /stocks/1 %p → 422 %p", async (body, message) => {
+    const response = await app.handle(jsonRequest("PUT", "/stocks/1", body));
+    expect(response.status).toBe(422);
+    expect(await response.json()).toEqual({ error: { code: "validation_failed", message } });
+  });
+
+  test("unknown fields are ignored: dropped before the handler sees them", async () => {
+    const response = await app.handle(jsonRequest("PUT", "/stocks/5", { quantity: 2, qty: 9, note: "x" }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ itemId: 5, quantity: 2 });
   });
 });

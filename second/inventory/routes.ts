@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { integerParam } from "../../shared/http/params";
+import { jsonInteger } from "../../shared/http/validation";
 import type { createInventory } from "./inventory";
 
 const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -9,6 +10,6 @@ export const inventoryRoutes = (inventory: ReturnType<typeof createInventory>) =
     .put(
       "/stocks/:itemId",
       ({ params, body }) => inventory.set(integerParam(params.itemId, "itemId", 1, MAX_ID), body.quantity),
-      { body: t.Object({ quantity: t.Integer({ minimum: 0, maximum: 1_000_000_000 }) }) },
+      { body: t.Object({ quantity: jsonInteger({ minimum: 0, maximum: 1_000_000_000 }) }) },
     )
     .get("/stocks", async () => ({ stocks: await inventory.list() }));

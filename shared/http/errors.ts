@@ -1,4 +1,4 @@
-/** The one JSON error shape every route answers with. */
+/** The one JSON error shape every answer uses: `{"error":{"code","message"}}`. */
 export interface ErrorBody {
   error: { code: string; message: string };
 }
@@ -20,3 +20,9 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string) => new HttpError(400, "bad_request", message);
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
+/** What an unexpected failure answers: no detail, so nothing internal leaks. */
+export const internalError = () => new HttpError(500, "internal", "internal error");
+
+/** An HttpError as the JSON response a client gets. */
+export const errorResponse = ({ status, code, message }: HttpError): Response =>
+  Response.json(errorBody(code, message), { status });

@@ -11,6 +11,8 @@ export interface DecodedProfile {
   frames: string[][];
   sampleTypes: string[];
   labels: Record<string, string>[];
+  /** The profile's free-text comment lines. */
+  comments: string[];
 }
 
 /** Decodes a gzipped pprof profile the way Parca and `go tool pprof` read it. */
@@ -34,5 +36,6 @@ export function decodeProfile(gzipped: Uint8Array): DecodedProfile {
     frames,
     sampleTypes: profile.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`),
     labels: profile.sample.map((s) => Object.fromEntries(s.label.map((l) => [str(l.key), str(l.str)]))),
+    comments: profile.comment.map(str),
   };
 }

@@ -1,38 +1,34 @@
 import { Line, Location, Function as PprofFunction, Profile, Sample, StringTable, ValueType } from "pprof-format";
-
-export interface Frame {
-  name: string;
-  file: string;
-  line: number;
-  column: number;
-}
-
-export interface StackSample {
-  /** Innermost frame first, as JavaScriptCore reports it. */
-  frames: Frame[];
-  /** pprof labels for this sample (e.g. trace_id), if any. */
-  labels?: Record<string, string>;
-}
+import type { SampledStack, StackFrame } from "../runtime/runtime";
 
 export interface CpuProfileInput {
-  samples: StackSample[];
+  /** Sampled stacks' frames (innermost first), each with its pprof labels (e.g. trace_id), if any. */
+  samples: Array<Pick<SampledStack, "frames"> & { labels?: Record<string, string> }>;
   intervalNanos: number;
   startNanos: number;
   durationNanos: number;
+  /** Free-text lines stored in the profile (pprof `comment`), e.g. "service.instance.id=…". */
+  comments?: string[];
 }
 
 /**
  * A pprof CPU profile as Parca expects it: sample types samples/count and cpu/nanoseconds, period in CPU
  * nanoseconds, sequential function and location ids, time and duration set. Not compressed.
  */
-export function encodeCpuProfile({ samples, intervalNanos, startNanos, durationNanos }: CpuProfileInput): Uint8Array {
+export function encodeCpuProfile({
+  samples,
+  intervalNanos,
+  startNanos,
+  durationNanos,
+  comments = [],
+}: CpuProfileInput): Uint8Array {
   const strings = new StringTable();
   const functions: PprofFunction[] = [];
   const locations: Location[] = [];
   const functionIds = new Map<string, number>();
   const locationIds = new Map<string, number>();
 
-  const functionId = (frame: Frame) => {
+  const functionId = (frame: StackFrame) => {
     const key = `${frame.name}\0${frame.file}`;
     let id = functionIds.get(key);
     if (id === undefined) {
@@ -44,7 +40,7 @@ export function encodeCpuProfile({ samples, intervalNanos, startNanos, durationN
     return id;
   };
 
-  const locationId = (frame: Frame) => {
+  const locationId = (frame: StackFrame) => {
     const key = `${frame.name}\0${frame.file}\0${frame.line}\0${frame.column}`;
     let id = locationIds.get(key);
     if (id === undefined) {
@@ -88,5 +84,6 @@ export function encodeCpuProfile({ samples, intervalNanos, startNanos, durationN
     durationNanos,
     periodType: new ValueType({ type: strings.dedup("cpu"), unit: strings.dedup("nanoseconds") }),
     period: intervalNanos,
+    comment: comments.map((line) => strings.dedup(line)),
   }).encode();
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "../logging/logger";
 import { type FetchHandler, listen } from "../runtime/runtime";
+import { adminOnly, publicOnly } from "./admin-split";
 import type { Readiness } from "./service-app";
 
 export interface ServeOptions {
@@ -8,15 +9,21 @@ export interface ServeOptions {
   hostname: string;
   maxRequestBodySize: number;
   longRunningPaths?: readonly string[];
+  /** A second listener for /metrics and /debug/pprof/* (then no longer served on `port`); absent: one port. */
+  admin?: { port: number; hostname: string } | undefined;
   graceMs: number;
   log: Logger;
   readiness: Readiness;
+  /** Called first on shutdown: long-running responses (a CPU profile) that would otherwise hold the drain. */
+  cutShort?: Array<() => void>;
   /** Run after the listener has stopped, in order (close the database, flush telemetry…). */
   closers: Array<() => unknown>;
 }
 
 export interface Serving {
   port: number;
+  /** The admin listener's port, when there is one. */
+  adminPort?: number | undefined;
   /** Drains and closes everything; safe to call more than once. Resolves when done. */
   shutdown(reason: string): Promise<void>;
 }
@@ -44,23 +51,34 @@ export function serve({
   hostname,
   maxRequestBodySize,
   longRunningPaths = [],
+  admin,
   graceMs,
   log,
   readiness,
+  cutShort = [],
   closers,
 }: ServeOptions): Serving {
-  const listener = listen(handler, { port, hostname, maxRequestBodySize, longRunningPaths });
-  log.info({ port: listener.port, hostname }, "listening");
+  const listener = listen(admin ? publicOnly(handler) : handler, {
+    port,
+    hostname,
+    maxRequestBodySize,
+    longRunningPaths,
+  });
+  const adminListener = admin && listen(adminOnly(handler), { ...admin, maxRequestBodySize, longRunningPaths });
+  log.info({ port: listener.port, hostname, admin_port: adminListener?.port }, "listening");
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string) => {
     stopping ??= (async () => {
       readiness.draining = true;
       log.info({ reason, grace_ms: graceMs }, "shutting down");
+      for (const cut of cutShort) cut();
       if (!(await settlesWithin(listener.stop(false), graceMs))) {
         log.warn({ grace_ms: graceMs }, "grace period over, closing the remaining connections");
         await listener.stop(true);
       }
+      // Scrapes and profiles may run until the public side has drained; then they are cut off.
+      await adminListener?.stop(true);
       for (const close of closers) {
         try {
           await close();
@@ -82,5 +100,5 @@ export function serve({
   }
   process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled rejection"));
 
-  return { port: listener.port, shutdown };
+  return { port: listener.port, adminPort: adminListener?.port, shutdown };
 }

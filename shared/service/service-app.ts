@@ -1,11 +1,13 @@
 import { Elysia, ValidationError } from "elysia";
 import { databaseFailure } from "../database/database";
-import { errorBody, HttpError } from "../http/errors";
+import { errorBody, HttpError, internalError, notFound } from "../http/errors";
 import { bodyTooLarge, parseJsonBody } from "../http/json-body";
+import { recordError, recordRoute } from "../http/outcome";
+import { describeValidation } from "../http/validation";
 import type { Logger } from "../logging/logger";
 import type { CpuProfiler } from "../profiling/cpu-profiler";
 import { profilingRoutes } from "../profiling/routes";
-import type { RequestFacts } from "../telemetry/http-server";
+import { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from "../telemetry/prometheus";
 
 export interface Readiness {
   /** Resolves when the service can do its work; rejects with the reason it cannot. */
@@ -19,82 +21,65 @@ export interface ServiceAppOptions {
   bodyLimitBytes: number;
   log: Logger;
   readiness: Readiness;
-  /** Renders the Prometheus exposition for /metrics; absent when that export is off. */
-  metrics?: { render(): Promise<string> } | undefined;
+  /** Renders the Prometheus/OpenMetrics exposition for /metrics; absent when that export is off. */
+  metrics?: { render(format: ExpositionFormat): Promise<string> } | undefined;
   /** Serves /debug/pprof/profile. */
   profiler: CpuProfiler;
 }
 
 const PARSE_CODES = new Set(["PARSE", "INVALID_COOKIE_SIGNATURE", "INVALID_FILE_TYPE"]);
 
-/** "body.name: Expected string length less or equal to 64" — never the rejected value itself. */
-function describeValidation(error: ValidationError): string {
-  const first = error.valueError;
-  if (!first) return `invalid ${error.type}`;
-  const where = first.path ? `${error.type}${first.path.replaceAll("/", ".")}` : error.type;
-  return `${where}: ${first.message}`;
-}
-
-function toErrorResponse(code: string | number, error: unknown): { status: number; code: string; message: string } {
-  if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message };
+/** Any failure as the HttpError a client sees; a database failure or an unexpected error carries no detail. */
+export function toHttpError(code: string | number, error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
   // Elysia wraps whatever the body parser threw in a ParseError.
-  if (code === "PARSE" && error instanceof Error && error.cause instanceof HttpError)
-    return toErrorResponse(0, error.cause);
+  if (code === "PARSE" && error instanceof Error && error.cause instanceof HttpError) return error.cause;
   if (error instanceof ValidationError) {
     const onBody = error.type === "body";
-    return {
-      status: onBody ? 422 : 400,
-      code: onBody ? "validation_failed" : "bad_request",
-      message: describeValidation(error),
-    };
+    return new HttpError(onBody ? 422 : 400, onBody ? "validation_failed" : "bad_request", describeValidation(error));
   }
-  if (code === "NOT_FOUND") return { status: 404, code: "not_found", message: "no route matches this request" };
+  if (code === "NOT_FOUND") return notFound("no route matches this request");
   if (typeof code === "string" && PARSE_CODES.has(code)) {
-    return { status: 400, code: "invalid_body", message: "the request body could not be parsed" };
+    return new HttpError(400, "invalid_body", "the request body could not be parsed");
   }
+  // Drizzle's message lists the query's parameters, i.e. request data: a database failure is our code only.
+  if (databaseFailure(error)) return new HttpError(503, "database_unavailable", "the database is unavailable");
   const status = (error as { status?: unknown })?.status;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    return { status, code: "bad_request", message: "the request was rejected" };
+    return new HttpError(status, "bad_request", "the request was rejected");
   }
-  return { status: 500, code: "internal", message: "internal error" };
+  return internalError();
 }
 
 /**
  * The Elysia instance every service starts from: the JSON error shape, the body-size limit, `/health`, `/ready`
- * and (when Prometheus export is on) `/metrics`. Services `.use()` their feature routes on it. `facts` tells the
- * server instrumentation which route matched and what a handler threw.
+ * and (when Prometheus export is on) `/metrics`. Services `.use()` their feature routes on it. The matched route
+ * and any error are recorded on the request (http/outcome) for the telemetry wrapper around the app.
  */
 export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics, profiler }: ServiceAppOptions) {
-  const routes = new WeakMap<Request, string>();
-  const errors = new WeakMap<Request, unknown>();
-  const facts: RequestFacts = { route: (r) => routes.get(r), error: (r) => errors.get(r) };
-
   // standardHostname: false, or Elysia finds the path from index 11 of the URL and a short Host ("http://api/…",
   // as a proxy or a container name gives) routes /fib/1 as "/1".
-  const app = new Elysia({ name, handler: { standardHostname: false } })
+  return new Elysia({ name, handler: { standardHostname: false } })
     .onRequest(({ request }) => {
       if (Number(request.headers.get("content-length") ?? 0) > bodyLimitBytes) throw bodyTooLarge(bodyLimitBytes);
     })
     .onParse({ as: "global" }, ({ request }) => parseJsonBody(request, bodyLimitBytes))
     .onTransform({ as: "global" }, ({ request, route }) => {
-      routes.set(request, route);
+      recordRoute(request, route);
     })
     .onError({ as: "global" }, ({ code, error, set, request, route }) => {
-      if (route && code !== "NOT_FOUND") routes.set(request, route);
+      if (route && code !== "NOT_FOUND") recordRoute(request, route);
+      const answer = toHttpError(code, error);
+      // What telemetry records of the error (the span's exception, error.type): a database failure as our code only.
       const dbError = databaseFailure(error);
-      const mapped = dbError
-        ? { status: 503, code: "database_unavailable", message: "the database is unavailable" }
-        : toErrorResponse(code, error);
-      // What telemetry records of the error (the span's exception, error.type). Drizzle's message lists the query's
-      // parameters, i.e. request data, so a database failure is recorded as our code and message only.
-      errors.set(request, dbError ? new HttpError(mapped.status, mapped.code, mapped.message) : error);
-      if (mapped.status >= 500) {
+      recordError(request, dbError ? answer : error);
+      if (answer.status >= 500) {
         const where = { method: request.method, path: new URL(request.url).pathname };
         const cause = dbError ? { db_code: dbError.code, reason: dbError.reason } : { err: error };
-        log.error({ ...where, ...cause }, mapped.message);
+        log.error({ ...where, ...cause }, answer.message);
       }
-      set.status = mapped.status;
-      return errorBody(mapped.code, mapped.message);
+      set.status = answer.status;
+      return errorBody(answer.code, answer.message);
     })
     .get("/health", () => ({ status: "ok" }))
     .get("/ready", async ({ set }) => {
@@ -112,11 +97,11 @@ export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics
         return errorBody("not_ready", reason);
       }
     })
-    .get("/metrics", async ({ set }) => {
+    .get("/metrics", async ({ set, request }) => {
       if (!metrics) throw new HttpError(404, "metrics_disabled", "Prometheus export is off (OTEL_METRICS_EXPORTER)");
-      set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
-      return metrics.render();
+      const format = negotiateFormat(request.headers.get("accept"));
+      set.headers["content-type"] = CONTENT_TYPES[format];
+      return metrics.render(format);
     })
     .use(profilingRoutes(profiler));
-  return Object.assign(app, { facts });
 }

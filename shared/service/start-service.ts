@@ -1,26 +1,16 @@
 import type { AnyElysia } from "elysia";
 import packageJson from "../../package.json" with { type: "json" };
-import { ConfigError, type Env, type LogLevel } from "../config/config";
+import { ConfigError, type ConfigOf, type Env, parseConfig, type ServiceSpec } from "../config/config";
 import { type Database, databaseUrlForDisplay, openDatabase } from "../database/database";
 import { applyMigrations, type EmbeddedMigration, migrationsTable } from "../database/migrations";
 import { createLogger, type Logger } from "../logging/logger";
-import { type CpuProfiler, createCpuProfiler } from "../profiling/cpu-profiler";
+import { createCpuProfiler } from "../profiling/cpu-profiler";
 import { PROFILE_PATH } from "../profiling/routes";
+import type { FetchHandler } from "../runtime/runtime";
 import { instrumentLibsqlClient, startTelemetry, type Telemetry } from "../telemetry";
+import { checkOtel, otelSpec, telemetrySettings } from "../telemetry/settings";
 import { type Serving, serve } from "./lifecycle";
 import { createServiceApp, type Readiness } from "./service-app";
-
-/** Configuration every service has (see `commonSpec`). */
-export interface CommonConfig {
-  PORT: number;
-  HOST: string;
-  DATABASE_URL: string;
-  DATABASE_AUTH_TOKEN: string;
-  UPSTREAM_TIMEOUT_MS: number;
-  SHUTDOWN_GRACE_MS: number;
-  BODY_LIMIT_BYTES: number;
-  LOG_LEVEL: LogLevel;
-}
 
 export interface ServiceDeps<C, S extends Record<string, unknown>> {
   config: C;
@@ -30,74 +20,65 @@ export interface ServiceDeps<C, S extends Record<string, unknown>> {
 }
 
 /** What a service contributes; everything else about running it is the same for every service. */
-export interface ServiceDefinition<C extends CommonConfig, S extends Record<string, unknown>> {
+export interface ServiceDefinition<C extends ServiceSpec, S extends Record<string, unknown>> {
   name: string;
-  parseConfig(env: Env): C;
+  /** Its settings: `serviceSpec(...)` plus its own variables. */
+  config: C;
   schema: S;
   migrations: readonly EmbeddedMigration[];
   /** The service's own routes, as an Elysia plugin. */
-  routes(deps: ServiceDeps<C, S>): AnyElysia;
+  routes(deps: ServiceDeps<ConfigOf<C>, S>): AnyElysia;
+}
+
+/** A service ready to serve: the instrumented handler and what shutdown must close. */
+export interface PreparedService<C extends ServiceSpec, S extends Record<string, unknown>> {
+  config: ConfigOf<C>;
+  log: Logger;
+  database: Database<S>;
+  telemetry: Telemetry;
+  readiness: Readiness;
+  /** socket → telemetry wrapper → app: what the listener calls, and what tests call. */
+  handler: FetchHandler;
+  /** Cut short when shutdown begins (the CPU profile in progress). */
+  cutShort: Array<() => void>;
+  /** Closes the database, then flushes telemetry (so the last spans and logs are not lost). */
+  closers: Array<() => unknown>;
+}
+
+/** A start-up failure that is the operator's to fix: reported as one line, exit 1. */
+export class StartupError extends Error {
+  override name = "StartupError";
 }
 
 const READY_TIMEOUT_MS = 2000;
 export const SERVICE_VERSION: string = packageJson.version;
 
-/** Builds the full app (shared base + the service's routes) for given dependencies; used by main and tests. */
-export function buildApp<C extends CommonConfig, S extends Record<string, unknown>>(
-  definition: ServiceDefinition<C, S>,
-  deps: ServiceDeps<C, S>,
-  readiness: Readiness = { draining: false, check: () => deps.database.ping(READY_TIMEOUT_MS) },
-  profiler: CpuProfiler = createCpuProfiler(deps.telemetry.spanTimeline),
-) {
-  const base = createServiceApp({
-    name: definition.name,
-    bodyLimitBytes: deps.config.BODY_LIMIT_BYTES,
-    log: deps.log,
-    readiness,
-    metrics: deps.telemetry.prometheus,
-    profiler,
-  });
-  return { app: base.use(definition.routes(deps)), facts: base.facts };
-}
-
-function fail(service: string, message: string): never {
-  process.stderr.write(`${service}: ${message}\n`);
-  process.exit(1);
-}
-
-/** Parses config, or exits with one line naming what is wrong. */
-function configure<T>(service: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof ConfigError) fail(service, error.message);
-    throw error;
-  }
-}
-
 /**
- * The whole start-up, top to bottom: config → telemetry → logger → database + migrations → app → listen. On
- * shutdown: drain, close the database, then flush telemetry (so the last spans and logs are not lost).
+ * The whole start-up but listening, top to bottom: config (the service's and OpenTelemetry's, validated together)
+ * → telemetry → logger → database + migrations → app → telemetry wrapper. Throws ConfigError or StartupError.
  */
-export async function startService<C extends CommonConfig, S extends Record<string, unknown>>(
+export async function prepareService<C extends ServiceSpec, S extends Record<string, unknown>>(
   definition: ServiceDefinition<C, S>,
   env: Env,
-): Promise<Serving> {
-  const config = configure(definition.name, () => definition.parseConfig(env));
-  const telemetry = configure(definition.name, () => startTelemetry(definition.name, SERVICE_VERSION, env));
-  const log = createLogger(definition.name, config.LOG_LEVEL, telemetry.logSink);
+): Promise<PreparedService<C, S>> {
+  const { name } = definition;
+  const all = parseConfig(env, { ...definition.config, ...otelSpec }, checkOtel);
+  const config = all as unknown as ConfigOf<C>;
+  const telemetry = startTelemetry(telemetrySettings(all, name), SERVICE_VERSION, config.DEPLOY_ENV);
+  const log = createLogger(name, config.LOG_LEVEL, telemetry.logSink);
+  telemetry.useLogger(log);
   const database = openDatabase(
     config.DATABASE_URL,
     config.DATABASE_AUTH_TOKEN,
     definition.schema,
-    config.UPSTREAM_TIMEOUT_MS,
+    config.DATABASE_TIMEOUT_MS,
   );
   try {
-    const applied = await applyMigrations(database.client, definition.migrations, migrationsTable(definition.name));
+    const applied = await applyMigrations(database.client, definition.migrations, migrationsTable(name));
     if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
   } catch (error) {
-    fail(
-      definition.name,
+    await database.close();
+    throw new StartupError(
       `database ${databaseUrlForDisplay(config.DATABASE_URL)} unusable: ${(error as Error).message}`,
     );
   }
@@ -109,9 +90,45 @@ export async function startService<C extends CommonConfig, S extends Record<stri
   );
 
   const readiness: Readiness = { draining: false, check: () => database.ping(READY_TIMEOUT_MS) };
-  const profiler = createCpuProfiler(telemetry.spanTimeline);
-  const { app, facts } = buildApp(definition, { config, log, database, telemetry }, readiness, profiler);
-  const handler = telemetry.instrumentServer(async (request) => app.fetch(request), facts, log);
+  const profiler = createCpuProfiler(telemetry.spanTimeline, undefined, telemetry.identity);
+  const app = createServiceApp({
+    name,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    log,
+    readiness,
+    metrics: telemetry.prometheus,
+    profiler,
+  }).use(definition.routes({ config, log, database, telemetry }));
+  const handler = telemetry.instrumentServer(async (request) => app.fetch(request), log);
+  return {
+    config,
+    log,
+    database,
+    telemetry,
+    readiness,
+    handler,
+    cutShort: [() => profiler.cutShort()],
+    closers: [() => database.close(), () => telemetry.shutdown()],
+  };
+}
+
+/**
+ * Prepares the service and listens. A bad configuration or an unusable database exits 1 with one line on stderr.
+ * On SIGTERM: drain, then the closers.
+ */
+export async function startService<C extends ServiceSpec, S extends Record<string, unknown>>(
+  definition: ServiceDefinition<C, S>,
+  env: Env,
+): Promise<Serving> {
+  let service: PreparedService<C, S>;
+  try {
+    service = await prepareService(definition, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof StartupError)) throw error;
+    process.stderr.write(`${definition.name}: ${error.message}\n`);
+    process.exit(1);
+  }
+  const { config, log, readiness, handler, cutShort, closers } = service;
   return serve({
     handler,
     port: config.PORT,
@@ -121,9 +138,14 @@ export async function startService<C extends CommonConfig, S extends Record<stri
     // never buffered past it (unread ones are discarded as they arrive).
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     longRunningPaths: [PROFILE_PATH],
+    admin:
+      config.ADMIN_PORT === undefined
+        ? undefined
+        : { port: config.ADMIN_PORT, hostname: config.ADMIN_HOST ?? config.HOST },
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
     readiness,
-    closers: [() => database.close(), () => telemetry.shutdown()],
+    cutShort,
+    closers,
   });
 }

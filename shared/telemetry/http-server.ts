@@ -3,6 +3,7 @@ import {
   context,
   propagation,
   ROOT_CONTEXT,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
@@ -10,22 +11,17 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
+import { errorResponse, internalError } from "../http/errors";
+import { errorOf, routeOf } from "../http/outcome";
 import type { Logger } from "../logging/logger";
 import type { FetchHandler } from "../runtime/runtime";
 import { headerAttributes, redactedQuery } from "./redact";
 
-/** What the app learned about a request while handling it, looked up by the Request object. */
-export interface RequestFacts {
-  /** The matched route template ("/fib/:n"), or undefined when no route matched. */
-  route(request: Request): string | undefined;
-  /** The error a handler threw, if any. */
-  error(request: Request): unknown;
-}
-
 export type Handler = FetchHandler;
 
 export interface DurationRecorder {
-  record(seconds: number, attributes: Attributes): void;
+  /** `span`: the request's span context, kept as the bucket's exemplar when sampled. */
+  record(seconds: number, attributes: Attributes, span?: SpanContext): void;
 }
 
 export interface ServerInstrumentation {
@@ -33,7 +29,6 @@ export interface ServerInstrumentation {
   tracer: Tracer | undefined;
   duration: DurationRecorder | undefined;
   log: Logger;
-  facts: RequestFacts;
   captureRequestHeaders: readonly string[];
   captureResponseHeaders: readonly string[];
 }
@@ -82,31 +77,37 @@ function errorType(error: unknown, status: number): string {
   return String(status);
 }
 
-const INTERNAL_ERROR = () => Response.json({ error: { code: "internal", message: "internal error" } }, { status: 500 });
-
 /**
  * Wraps the app's fetch handler: one SERVER span per request (child of an incoming traceparent), named
  * `METHOD /route` (`METHOD` alone when no route matched, so 404s are exported too), with stable HTTP semantic
  * conventions; the request runs inside the span's context so that logs and outgoing calls join the trace; then the
- * http.server.request.duration histogram and one access-log line. Request bodies and credential headers are never
+ * http.server.request.duration histogram and one access-log line. The route and any error come from what the app
+ * recorded on the request (http/outcome). Request bodies and credential headers are never
  * recorded; query values are redacted.
  */
 export function instrumentServer(handle: Handler, options: ServerInstrumentation): Handler {
-  const { tracer, duration, log, facts, captureRequestHeaders, captureResponseHeaders } = options;
+  const { tracer, duration, log, captureRequestHeaders, captureResponseHeaders } = options;
 
   /** Metric and access log: the same for traced and untraced requests. */
-  function finish(request: Request, url: UrlParts, started: number, response: Response, error: unknown) {
+  function finish(
+    request: Request,
+    url: UrlParts,
+    started: number,
+    response: Response,
+    error: unknown,
+    span?: SpanContext,
+  ) {
     const status = response.status;
-    const route = facts.route(request);
+    const route = routeOf(request);
     const attributes: Attributes = {
       "http.request.method": request.method,
       "url.scheme": url.scheme,
       "http.response.status_code": status,
     };
     if (route) attributes["http.route"] = route;
-    if (status >= 500) attributes["error.type"] = errorType(error ?? facts.error(request), status);
+    if (status >= 500) attributes["error.type"] = errorType(error ?? errorOf(request), status);
     const seconds = (performance.now() - started) / 1000;
-    duration?.record(seconds, attributes);
+    duration?.record(seconds, attributes, span);
     if (log.isLevelEnabled("info")) {
       log.info({ method: request.method, route, status, duration_ms: Math.round(seconds * 100_000) / 100 }, "request");
     }
@@ -130,7 +131,7 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
     try {
       return { response: await handle(request, peer), thrown: undefined as unknown };
     } catch (thrown) {
-      return { response: INTERNAL_ERROR(), thrown };
+      return { response: errorResponse(internalError()), thrown };
     }
   }
 
@@ -163,7 +164,7 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
 
     return context.with(trace.setSpan(parent, span), async () => {
       const { response, thrown } = await answer(request, peer);
-      const attributes = finish(request, url, started, response, thrown);
+      const attributes = finish(request, url, started, response, thrown, span.spanContext());
       if (span.isRecording()) {
         const route = attributes["http.route"];
         span.updateName(route ? `${request.method} ${route}` : request.method);
@@ -172,7 +173,7 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
           span.setAttributes(headerAttributes(response.headers, captureResponseHeaders, "http.response.header"));
         }
         if (response.status >= 500) {
-          const error = thrown ?? facts.error(request);
+          const error = thrown ?? errorOf(request);
           if (error instanceof Error) span.recordException(error);
           else
             span.addEvent("exception", {

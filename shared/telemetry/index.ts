@@ -1,22 +1,22 @@
 import { type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
-import type { Env } from "../config/config";
 import type { Logger } from "../logging/logger";
 import { SpanTimeline } from "../profiling/span-timeline";
 import { tracedFetch } from "./http-client";
-import { type Handler, instrumentServer, type RequestFacts } from "./http-server";
+import { type Handler, instrumentServer } from "./http-server";
 import { type LogLineSink, startLogs } from "./logs";
 import { recordRuntimeMetrics, startMetrics } from "./metrics";
 import type { PrometheusEndpoint } from "./prometheus";
-import { serviceResource } from "./resource";
-import { parseTelemetrySettings, type TelemetrySettings } from "./settings";
+import { identityOf, serviceResource } from "./resource";
+import type { TelemetrySettings } from "./settings";
 import { startTracing } from "./tracing";
 
 export { instrumentLibsqlClient } from "./database";
-export type { RequestFacts } from "./http-server";
 
 /** Everything a service needs from OpenTelemetry, set up in one call and torn down by `shutdown`. */
 export interface Telemetry {
   settings: TelemetrySettings;
+  /** service.name, service.instance.id, deployment.environment.name as reported (also on CPU profiles). */
+  identity: Record<string, string>;
   tracer: Tracer;
   meter: Meter;
   /** Serves /metrics; undefined when Prometheus is not among OTEL_METRICS_EXPORTER (or the SDK is disabled). */
@@ -27,20 +27,25 @@ export interface Telemetry {
   spanTimeline: SpanTimeline | undefined;
   /** An extra destination for log lines (OTLP export), when OTEL_LOGS_EXPORTER=otlp. */
   logSink: LogLineSink | undefined;
-  instrumentServer(handler: Handler, facts: RequestFacts, log: Logger): Handler;
+  instrumentServer(handler: Handler, log: Logger): Handler;
+  /** Where telemetry reports on itself (a collector going away and coming back); the logger is made after telemetry. */
+  useLogger(log: Logger): void;
   /** Flushes and stops every pipeline, bounded by OTEL_SHUTDOWN_TIMEOUT_MS so a dead collector cannot hold the exit. */
   shutdown(): Promise<void>;
 }
 
 const INSTRUMENTATION_SCOPE = "twinbin";
 
-export function startTelemetry(service: string, version: string, env: Env): Telemetry {
-  const settings = parseTelemetrySettings(env, service);
+/** Starts the pipelines `settings` ask for (see ./settings: the OTEL_* variables). */
+export function startTelemetry(settings: TelemetrySettings, version: string, deploymentEnvironment: string): Telemetry {
+  const resource = serviceResource(settings.serviceName, version, deploymentEnvironment);
+  const identity = identityOf(resource);
   if (settings.disabled) {
     const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
     const meter = metrics.getMeter(INSTRUMENTATION_SCOPE, version);
     return {
       settings,
+      identity,
       tracer,
       meter,
       prometheus: undefined,
@@ -48,14 +53,15 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
       fetch,
       logSink: undefined,
       instrumentServer: (handler) => handler,
+      useLogger: () => {},
       shutdown: async () => {},
     };
   }
 
-  const resource = serviceResource(settings.serviceName, version);
   const metricsPipeline = startMetrics(settings, resource, { name: INSTRUMENTATION_SCOPE, version });
   const spanTimeline = new SpanTimeline();
-  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline]);
+  let log: Logger | undefined;
+  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline], () => log);
   const logsPipeline = startLogs(settings, resource);
 
   const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
@@ -66,21 +72,24 @@ export function startTelemetry(service: string, version: string, env: Env): Tele
 
   return {
     settings,
+    identity,
     tracer,
     meter,
     prometheus: metricsPipeline?.prometheus,
     spanTimeline: tracerProvider ? spanTimeline : undefined,
     fetch: tracedFetch(tracerProvider ? tracer : undefined, clientDuration),
     logSink: logsPipeline?.sink,
-    instrumentServer: (handler, facts, log) =>
+    instrumentServer: (handler, log) =>
       instrumentServer(handler, {
         tracer: tracerProvider ? tracer : undefined,
         duration: serverDuration,
         log,
-        facts,
         captureRequestHeaders: settings.captureRequestHeaders,
         captureResponseHeaders: settings.captureResponseHeaders,
       }),
+    useLogger(logger) {
+      log = logger;
+    },
     async shutdown() {
       const pipelines = [tracerProvider, logsPipeline?.provider, metricsPipeline?.provider].filter(
         (p) => p !== undefined,

@@ -1,17 +1,110 @@
 import { parseKeyPairsIntoRecord } from "@opentelemetry/core";
-import { ConfigError, type Env } from "../config/config";
+import { bool, makeValidator, str } from "envalid";
+import {
+  type ConfigCheck,
+  type ConfigOf,
+  type Env,
+  httpUrl,
+  intBetween,
+  listOf,
+  lowerCaseList,
+  numberBetween,
+  parseConfig,
+} from "../config/config";
 
-// The OpenTelemetry environment variables twinbin honours, parsed once. OTel JS 3.x SDK packages no longer read
-// most of these themselves (sampler, batch processor, exporter selection), so this is the one place that does.
+// The OpenTelemetry environment variables twinbin honours, on the same validation as every other setting. OTel JS
+// 3.x SDK packages no longer read most of these themselves (sampler, batch processor, exporter selection), so this
+// is the one place that does.
 
 export type OtlpProtocol = "http/protobuf" | "http/json";
-export type SamplerName =
-  | "always_on"
-  | "always_off"
-  | "traceidratio"
-  | "parentbased_always_on"
-  | "parentbased_always_off"
-  | "parentbased_traceidratio";
+const PROTOCOLS = ["http/protobuf", "http/json"] as const;
+const SAMPLERS = [
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio",
+] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+/** `key=value,key2=value2`, values percent-decoded (W3C Baggage octets, as OTEL_*_HEADERS are written). */
+const keyValuePairs = makeValidator<Record<string, string>>((input) => {
+  const wellFormed = input.split(",").every((pair) => pair.trim() === "" || /^\s*[^=\s][^=]*=/.test(pair));
+  if (!wellFormed) throw new Error("expected key=value pairs separated by commas");
+  return parseKeyPairsIntoRecord(input);
+});
+
+const MAX = 2 ** 31 - 1;
+const optionalUrl = (desc: string) => httpUrl({ default: undefined, desc });
+const optionalHeaders = (desc: string) => keyValuePairs({ default: undefined, desc });
+const optionalProtocol = (desc: string) => str({ choices: PROTOCOLS, default: undefined, desc });
+
+/** One line per variable; adding a variable is adding a line here (and using it below). */
+export const otelSpec = {
+  OTEL_SDK_DISABLED: bool({ default: false, desc: "true turns every signal off (no spans, metrics or OTLP logs)" }),
+  OTEL_SERVICE_NAME: str({ default: undefined, desc: "service.name (default: the service's own name)" }),
+  OTEL_RESOURCE_ATTRIBUTES: keyValuePairs({ default: {}, desc: "extra resource attributes, key=value,…" }),
+  OTEL_TRACES_EXPORTER: listOf(["otlp", "none"] as const)({ default: ["otlp"], desc: "otlp or none" }),
+  OTEL_METRICS_EXPORTER: listOf(["prometheus", "otlp", "none"] as const)({
+    default: ["prometheus"],
+    desc: "any of prometheus (GET /metrics), otlp; or none",
+  }),
+  OTEL_LOGS_EXPORTER: listOf(["otlp", "none"] as const)({ default: ["none"], desc: "otlp also sends log lines" }),
+  OTEL_TRACES_SAMPLER: str({ choices: SAMPLERS, default: "parentbased_always_on", desc: "head sampler" }),
+  OTEL_TRACES_SAMPLER_ARG: numberBetween(0, 1)({ default: 1, desc: "ratio for the traceidratio samplers" }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl({
+    default: "http://localhost:4318",
+    desc: "OTLP/HTTP base URL; /v1/traces, /v1/metrics, /v1/logs are appended",
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl("full URL for spans (overrides the base)"),
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: optionalUrl("full URL for metrics (overrides the base)"),
+  OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: optionalUrl("full URL for logs (overrides the base)"),
+  OTEL_EXPORTER_OTLP_HEADERS: optionalHeaders("headers on every export, key=value,… (never logged)"),
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: optionalHeaders("extra headers for span exports"),
+  OTEL_EXPORTER_OTLP_METRICS_HEADERS: optionalHeaders("extra headers for metric exports"),
+  OTEL_EXPORTER_OTLP_LOGS_HEADERS: optionalHeaders("extra headers for log exports"),
+  OTEL_EXPORTER_OTLP_PROTOCOL: str({
+    choices: PROTOCOLS,
+    default: "http/protobuf",
+    desc: "http/protobuf or http/json (grpc is not bundled)",
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optionalProtocol("protocol for spans (overrides the general one)"),
+  OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: optionalProtocol("protocol for metrics"),
+  OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: optionalProtocol("protocol for logs"),
+  OTEL_BSP_SCHEDULE_DELAY: intBetween(0, MAX)({ default: 5000, desc: "ms between span exports" }),
+  OTEL_BSP_EXPORT_TIMEOUT: intBetween(1, MAX)({ default: 30_000, desc: "ms one span export may take" }),
+  OTEL_BSP_MAX_QUEUE_SIZE: intBetween(1, MAX)({ default: 2048, desc: "spans held for export; more are dropped" }),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: intBetween(1, MAX)({ default: 512, desc: "spans per export (≤ the queue size)" }),
+  OTEL_BLRP_SCHEDULE_DELAY: intBetween(0, MAX)({ default: 1000, desc: "ms between log exports" }),
+  OTEL_BLRP_EXPORT_TIMEOUT: intBetween(1, MAX)({ default: 30_000, desc: "ms one log export may take" }),
+  OTEL_BLRP_MAX_QUEUE_SIZE: intBetween(1, MAX)({ default: 2048, desc: "log records held for export" }),
+  OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: intBetween(1, MAX)({ default: 512, desc: "log records per export" }),
+  OTEL_METRIC_EXPORT_INTERVAL: intBetween(1, MAX)({ default: 60_000, desc: "ms between OTLP metric exports" }),
+  OTEL_INSTRUMENTATION_HTTP_CAPTURE_REQUEST_HEADERS: lowerCaseList({
+    default: [],
+    desc: "request headers recorded as http.request.header.* (credentials never)",
+  }),
+  OTEL_INSTRUMENTATION_HTTP_CAPTURE_RESPONSE_HEADERS: lowerCaseList({
+    default: [],
+    desc: "response headers recorded as http.response.header.*",
+  }),
+  OTEL_SHUTDOWN_TIMEOUT_MS: intBetween(1, MAX)({ default: 3000, desc: "bound on flushing telemetry at shutdown" }),
+};
+
+export type OtelSpec = typeof otelSpec;
+export type OtelConfig = ConfigOf<OtelSpec>;
+
+/** Checks across variables: a batch never larger than its queue. */
+export const checkOtel: ConfigCheck<OtelSpec> = (config) => {
+  const problems: Array<[string, string]> = [];
+  for (const prefix of ["OTEL_BSP", "OTEL_BLRP"] as const) {
+    if (config[`${prefix}_MAX_EXPORT_BATCH_SIZE`] > config[`${prefix}_MAX_QUEUE_SIZE`]) {
+      problems.push([`${prefix}_MAX_EXPORT_BATCH_SIZE`, `expected at most ${prefix}_MAX_QUEUE_SIZE`]);
+    }
+  }
+  return problems;
+};
 
 export interface OtlpTarget {
   url: string;
@@ -26,6 +119,7 @@ export interface BatchSettings {
   maxExportBatchSize: number;
 }
 
+/** The OTEL_* variables shaped for the pipelines that use them. */
 export interface TelemetrySettings {
   disabled: boolean;
   serviceName: string;
@@ -45,141 +139,53 @@ export interface TelemetrySettings {
   shutdownTimeoutMillis: number;
 }
 
-const SAMPLERS: SamplerName[] = [
-  "always_on",
-  "always_off",
-  "traceidratio",
-  "parentbased_always_on",
-  "parentbased_always_off",
-  "parentbased_traceidratio",
-];
-
-function fail(name: string, value: string, expected: string): never {
-  throw new ConfigError(`invalid configuration: ${name}=${JSON.stringify(value)}: expected ${expected}`);
-}
-
-const text = (env: Env, name: string) => {
-  const value = env[name]?.trim();
-  return value === undefined || value === "" ? undefined : value;
-};
-
-function integer(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min) fail(name, raw, `an integer ≥ ${min}`);
-  return Number(raw);
-}
-
-function list(env: Env, name: string, fallback: string[], allowed: string[]): string[] {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  const values = raw
-    .split(",")
-    .map((v) => v.trim().toLowerCase())
-    .filter(Boolean);
-  for (const value of values) if (!allowed.includes(value)) fail(name, raw, `a list of ${allowed.join(", ")}`);
-  return values;
-}
-
-function headers(env: Env, name: string): Record<string, string> {
-  const raw = text(env, name);
-  if (raw === undefined) return {};
-  try {
-    return parseKeyPairsIntoRecord(raw);
-  } catch {
-    return fail(name, "[redacted]", "key=value pairs separated by commas");
-  }
-}
-
-function protocol(env: Env, signal: string): OtlpProtocol {
-  const name = text(env, `OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`)
-    ? `OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`
-    : "OTEL_EXPORTER_OTLP_PROTOCOL";
-  const raw = text(env, name) ?? "http/protobuf";
-  if (raw !== "http/protobuf" && raw !== "http/json")
-    fail(name, raw, "http/protobuf or http/json (grpc is not bundled)");
-  return raw;
-}
-
-function url(name: string, raw: string): string {
-  try {
-    const parsed = new URL(raw);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
-    return raw;
-  } catch {
-    return fail(name, raw, "an http(s) URL");
-  }
-}
-
 /** Where a signal goes: the signal-specific endpoint as given, or the base endpoint plus `/v1/<signal>`. */
-function otlpTarget(env: Env, signal: "TRACES" | "METRICS" | "LOGS"): OtlpTarget {
-  const specificName = `OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`;
-  const specific = text(env, specificName);
-  const base = text(env, "OTEL_EXPORTER_OTLP_ENDPOINT") ?? "http://localhost:4318";
-  const target = specific
-    ? url(specificName, specific)
-    : `${url("OTEL_EXPORTER_OTLP_ENDPOINT", base).replace(/\/$/, "")}/v1/${signal.toLowerCase()}`;
+function otlpTarget(config: OtelConfig, signal: "TRACES" | "METRICS" | "LOGS"): OtlpTarget {
+  const base = config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, "");
   return {
-    url: target,
-    headers: { ...headers(env, "OTEL_EXPORTER_OTLP_HEADERS"), ...headers(env, `OTEL_EXPORTER_OTLP_${signal}_HEADERS`) },
-    protocol: protocol(env, signal),
+    url: config[`OTEL_EXPORTER_OTLP_${signal}_ENDPOINT`] ?? `${base}/v1/${signal.toLowerCase()}`,
+    headers: { ...config.OTEL_EXPORTER_OTLP_HEADERS, ...config[`OTEL_EXPORTER_OTLP_${signal}_HEADERS`] },
+    protocol: config[`OTEL_EXPORTER_OTLP_${signal}_PROTOCOL`] ?? config.OTEL_EXPORTER_OTLP_PROTOCOL,
   };
 }
 
-function batch(env: Env, prefix: "OTEL_BSP" | "OTEL_BLRP", scheduleDefault: number): BatchSettings {
-  const settings = {
-    scheduledDelayMillis: integer(env, `${prefix}_SCHEDULE_DELAY`, scheduleDefault),
-    exportTimeoutMillis: integer(env, `${prefix}_EXPORT_TIMEOUT`, 30_000, 1),
-    maxQueueSize: integer(env, `${prefix}_MAX_QUEUE_SIZE`, 2048, 1),
-    maxExportBatchSize: integer(env, `${prefix}_MAX_EXPORT_BATCH_SIZE`, 512, 1),
-  };
-  if (settings.maxExportBatchSize > settings.maxQueueSize) {
-    fail(`${prefix}_MAX_EXPORT_BATCH_SIZE`, String(settings.maxExportBatchSize), `at most ${prefix}_MAX_QUEUE_SIZE`);
-  }
-  return settings;
-}
-
-function headerNames(env: Env, name: string): string[] {
-  return (text(env, name) ?? "")
-    .split(",")
-    .map((h) => h.trim().toLowerCase())
-    .filter(Boolean);
-}
-
-export function parseTelemetrySettings(env: Env, defaultServiceName: string): TelemetrySettings {
-  const disabled = (text(env, "OTEL_SDK_DISABLED") ?? "false").toLowerCase() === "true";
-  const sampler = (text(env, "OTEL_TRACES_SAMPLER") ?? "parentbased_always_on").toLowerCase() as SamplerName;
-  if (!SAMPLERS.includes(sampler)) fail("OTEL_TRACES_SAMPLER", sampler, SAMPLERS.join(", "));
-  const ratioRaw = text(env, "OTEL_TRACES_SAMPLER_ARG");
-  const samplerArg = ratioRaw === undefined ? 1 : Number(ratioRaw);
-  if (!(samplerArg >= 0 && samplerArg <= 1)) fail("OTEL_TRACES_SAMPLER_ARG", ratioRaw ?? "", "a ratio from 0 to 1");
-
-  const traceExporters = list(env, "OTEL_TRACES_EXPORTER", ["otlp"], ["otlp", "none"]);
-  const metricExporters = list(env, "OTEL_METRICS_EXPORTER", ["prometheus"], ["prometheus", "otlp", "none"]);
-  const logExporters = list(env, "OTEL_LOGS_EXPORTER", ["none"], ["otlp", "none"]);
-
+function batch(config: OtelConfig, prefix: "OTEL_BSP" | "OTEL_BLRP"): BatchSettings {
   return {
-    disabled,
-    serviceName:
-      text(env, "OTEL_SERVICE_NAME") ?? headers(env, "OTEL_RESOURCE_ATTRIBUTES")["service.name"] ?? defaultServiceName,
+    scheduledDelayMillis: config[`${prefix}_SCHEDULE_DELAY`],
+    exportTimeoutMillis: config[`${prefix}_EXPORT_TIMEOUT`],
+    maxQueueSize: config[`${prefix}_MAX_QUEUE_SIZE`],
+    maxExportBatchSize: config[`${prefix}_MAX_EXPORT_BATCH_SIZE`],
+  };
+}
+
+/** Shapes validated OTEL_* values for the pipelines. */
+export function telemetrySettings(config: OtelConfig, defaultServiceName: string): TelemetrySettings {
+  const metricExporters = config.OTEL_METRICS_EXPORTER;
+  return {
+    disabled: config.OTEL_SDK_DISABLED,
+    serviceName: config.OTEL_SERVICE_NAME ?? config.OTEL_RESOURCE_ATTRIBUTES["service.name"] ?? defaultServiceName,
     traces: {
-      exporter: traceExporters.includes("otlp") ? "otlp" : "none",
-      otlp: otlpTarget(env, "TRACES"),
-      sampler,
-      samplerArg,
-      batch: batch(env, "OTEL_BSP", 5000),
+      exporter: config.OTEL_TRACES_EXPORTER.includes("otlp") ? "otlp" : "none",
+      otlp: otlpTarget(config, "TRACES"),
+      sampler: config.OTEL_TRACES_SAMPLER,
+      samplerArg: config.OTEL_TRACES_SAMPLER_ARG,
+      batch: batch(config, "OTEL_BSP"),
     },
     metrics: {
       prometheus: metricExporters.includes("prometheus"),
-      otlp: metricExporters.includes("otlp") ? otlpTarget(env, "METRICS") : undefined,
-      exportIntervalMillis: integer(env, "OTEL_METRIC_EXPORT_INTERVAL", 60_000, 1),
+      otlp: metricExporters.includes("otlp") ? otlpTarget(config, "METRICS") : undefined,
+      exportIntervalMillis: config.OTEL_METRIC_EXPORT_INTERVAL,
     },
     logs: {
-      otlp: logExporters.includes("otlp") ? otlpTarget(env, "LOGS") : undefined,
-      batch: batch(env, "OTEL_BLRP", 1000),
+      otlp: config.OTEL_LOGS_EXPORTER.includes("otlp") ? otlpTarget(config, "LOGS") : undefined,
+      batch: batch(config, "OTEL_BLRP"),
     },
-    captureRequestHeaders: headerNames(env, "OTEL_INSTRUMENTATION_HTTP_CAPTURE_REQUEST_HEADERS"),
-    captureResponseHeaders: headerNames(env, "OTEL_INSTRUMENTATION_HTTP_CAPTURE_RESPONSE_HEADERS"),
-    shutdownTimeoutMillis: integer(env, "OTEL_SHUTDOWN_TIMEOUT_MS", 3000, 1),
+    captureRequestHeaders: config.OTEL_INSTRUMENTATION_HTTP_CAPTURE_REQUEST_HEADERS,
+    captureResponseHeaders: config.OTEL_INSTRUMENTATION_HTTP_CAPTURE_RESPONSE_HEADERS,
+    shutdownTimeoutMillis: config.OTEL_SHUTDOWN_TIMEOUT_MS,
   };
 }
+
+/** The OTEL_* variables alone, validated and shaped (for tools and tests that start telemetry without a service). */
+export const parseTelemetrySettings = (env: Env, defaultServiceName: string): TelemetrySettings =>
+  telemetrySettings(parseConfig(env, otelSpec, checkOtel), defaultServiceName);

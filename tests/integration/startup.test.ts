@@ -99,7 +99,7 @@ describe("compiled binaries", () => {
 });
 
 describe("remote libSQL server (sqld)", () => {
-  test("a server that accepts but never answers cannot hang start-up past UPSTREAM_TIMEOUT_MS", async () => {
+  test("a server that accepts but never answers cannot hang start-up past DATABASE_TIMEOUT_MS", async () => {
     const held: Socket[] = [];
     const blackHole = createServer((socket) => held.push(socket));
     await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
@@ -110,7 +110,7 @@ describe("remote libSQL server (sqld)", () => {
         "first",
         bins.first,
         [],
-        { DATABASE_URL: `http://127.0.0.1:${port}`, UPSTREAM_TIMEOUT_MS: "700" },
+        { DATABASE_URL: `http://127.0.0.1:${port}`, DATABASE_TIMEOUT_MS: "700" },
         emptyDir(),
       );
       expect((await proc.exited).code).toBe(1);

@@ -1,30 +1,24 @@
 import { join } from "node:path";
-import { openDatabase } from "../../shared/database/database";
-import { applyMigrations, migrationsTable } from "../../shared/database/migrations";
-import { createLogger } from "../../shared/logging/logger";
-import {
-  buildApp,
-  type CommonConfig,
-  SERVICE_VERSION,
-  type ServiceDefinition,
-} from "../../shared/service/start-service";
-import { startTelemetry } from "../../shared/telemetry";
+import type { ServiceSpec } from "../../shared/config/config";
+import { prepareService, type ServiceDefinition } from "../../shared/service/start-service";
 import { emptyDir } from "./processes";
 
 /**
- * A service's full app, as main builds it, on a fresh libSQL file with migrations applied; for
- * `app.handle(new Request("http://localhost/..."))` tests.
+ * A service prepared by the real start sequence (everything `startService` does but listen), on a fresh libSQL file,
+ * telemetry off and a silent log; `handle(request)` goes through the same wrapper the listener calls.
  */
-export async function appUnderTest<C extends CommonConfig, S extends Record<string, unknown>>(
+export async function appUnderTest<C extends ServiceSpec, S extends Record<string, unknown>>(
   definition: ServiceDefinition<C, S>,
   env: Record<string, string> = {},
 ) {
-  const config = definition.parseConfig({ DATABASE_URL: `file:${join(emptyDir(), "test.db")}`, ...env });
-  const database = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, definition.schema);
-  await applyMigrations(database.client, definition.migrations, migrationsTable(definition.name));
-  const telemetry = startTelemetry(definition.name, SERVICE_VERSION, { OTEL_SDK_DISABLED: "true" });
-  const { app } = buildApp(definition, { config, log: createLogger(definition.name, "silent"), database, telemetry });
-  return { app, config, database };
+  const service = await prepareService(definition, {
+    DATABASE_URL: `file:${join(emptyDir(), "test.db")}`,
+    OTEL_SDK_DISABLED: "true",
+    LOG_LEVEL: "silent",
+    ...env,
+  });
+  const handle = (request: Request) => service.handler(request, () => "127.0.0.1");
+  return { ...service, handle };
 }
 
 export const jsonRequest = (method: string, path: string, body: unknown) =>
