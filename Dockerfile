@@ -18,7 +18,7 @@ COPY first second /usr/local/bin/
 
 USER twinbin
 WORKDIR /var/lib/twinbin
-EXPOSE 5000 6000
+EXPOSE 5000 5001
 # Both binaries stop gracefully on SIGTERM (Docker's default stop signal) within SHUTDOWN_GRACE_MS (10 s by
 # default); compose gives them 15 s.
 CMD ["first"]

@@ -44,7 +44,7 @@ const own = (spec: ConfigSpec, shared: ConfigSpec) =>
 
 export function configurationPage(): string {
   const first = serviceSpec("first", 5000) as ConfigSpec;
-  const second = serviceSpec("second", 6000) as ConfigSpec;
+  const second = serviceSpec("second", 5001) as ConfigSpec;
   const common = Object.entries(first).map(([name, spec]): [string, Documented, string?] => {
     const a = shown((spec as Documented).default);
     const b = shown((second[name] as Documented).default);

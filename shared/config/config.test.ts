@@ -13,7 +13,7 @@ describe("configuration", () => {
     expect({ ...first }).toMatchObject({
       PORT: 5000,
       HOST: "0.0.0.0",
-      SECOND_URL: "http://localhost:6000",
+      SECOND_URL: "http://localhost:5001",
       CHAIN_SLEEP_MAX_MS: 1000,
       FIB_MAX_N: 35,
       UPSTREAM_TIMEOUT_MS: 5000,
@@ -25,7 +25,7 @@ describe("configuration", () => {
     expect([first.ADMIN_PORT, first.ADMIN_HOST]).toEqual([undefined, undefined]);
     const second = parseSecondConfig({});
     expect({ ...second }).toMatchObject({
-      PORT: 6000,
+      PORT: 5001,
       HTTPBIN_URL: "https://httpbin.org",
       DATABASE_URL: "file:data/second.db",
     });

@@ -28,6 +28,8 @@ export interface Telemetry {
   /** An extra destination for log lines (OTLP export), when OTEL_LOGS_EXPORTER=otlp. */
   logSink: LogLineSink | undefined;
   instrumentServer(handler: Handler, log: Logger): Handler;
+  /** Where telemetry reports on itself (a collector going away and coming back); the logger is made after telemetry. */
+  useLogger(log: Logger): void;
   /** Flushes and stops every pipeline, bounded by OTEL_SHUTDOWN_TIMEOUT_MS so a dead collector cannot hold the exit. */
   shutdown(): Promise<void>;
 }
@@ -51,13 +53,15 @@ export function startTelemetry(settings: TelemetrySettings, version: string, dep
       fetch,
       logSink: undefined,
       instrumentServer: (handler) => handler,
+      useLogger: () => {},
       shutdown: async () => {},
     };
   }
 
   const metricsPipeline = startMetrics(settings, resource, { name: INSTRUMENTATION_SCOPE, version });
   const spanTimeline = new SpanTimeline();
-  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline]);
+  let log: Logger | undefined;
+  const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline], () => log);
   const logsPipeline = startLogs(settings, resource);
 
   const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
@@ -83,6 +87,9 @@ export function startTelemetry(settings: TelemetrySettings, version: string, dep
         captureRequestHeaders: settings.captureRequestHeaders,
         captureResponseHeaders: settings.captureResponseHeaders,
       }),
+    useLogger(logger) {
+      log = logger;
+    },
     async shutdown() {
       const pipelines = [tracerProvider, logsPipeline?.provider, metricsPipeline?.provider].filter(
         (p) => p !== undefined,

@@ -1,19 +1,20 @@
 import { context, type MeterProvider, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import type { Resource } from "@opentelemetry/resources";
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
-  BatchSpanProcessor,
   ParentBasedSampler,
   type Sampler,
+  type SpanExporter,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
+import { BoundedBatchSpanProcessor } from "./otlp/batch-span-processor";
+import { type ExportStatusLog, HttpProtobufSpanExporter } from "./otlp/http-span-exporter";
+import { LazySpanExporter } from "./otlp/lazy-span-exporter";
 import type { TelemetrySettings } from "./settings";
 
 function sampler({ sampler, samplerArg }: TelemetrySettings["traces"]): Sampler {
@@ -35,26 +36,57 @@ function sampler({ sampler, samplerArg }: TelemetrySettings["traces"]): Sampler 
 }
 
 /**
- * How many exports may be in flight at once: enough for a shutdown flush of a full queue (sent all at once), and no
- * more. The exporter's default, 30, lets a collector outage hold 30 batches in memory besides the queue:
- * sdk-trace 3.1's BatchSpanProcessor starts two exports after each failed one (its `.catch` clears `_isExporting`
- * while the next export runs), so retrying exports double up to the limit: 15,360 spans, +80 MiB, with the defaults.
+ * How many exports the http/json exporter may have in flight: enough for a shutdown flush of a full queue (sent all
+ * at once), and no more (its default, 30, would let a collector outage hold 30 batches in memory).
  */
 export function exportConcurrency({ maxQueueSize, maxExportBatchSize }: TelemetrySettings["traces"]["batch"]): number {
   return Math.ceil(maxQueueSize / Math.max(1, maxExportBatchSize)) + 1;
 }
 
 /**
+ * http/protobuf: twinbin's own encoder posting with fetch; http/json: the SDK's exporter, loaded only when chosen
+ * (it and its serializer add start-up time and memory that the default protocol does not need).
+ */
+function spanExporter(
+  settings: TelemetrySettings,
+  selfObsMeterProvider: MeterProvider | undefined,
+  log: () => ExportStatusLog | undefined,
+): SpanExporter {
+  const { url, headers, protocol } = settings.traces.otlp;
+  const obs = selfObsMeterProvider ? { selfObsMeterProvider } : {};
+  if (protocol === "http/json") {
+    return new LazySpanExporter(async () => {
+      const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
+      return new OTLPTraceExporter({
+        url,
+        headers,
+        concurrencyLimit: exportConcurrency(settings.traces.batch),
+        ...obs,
+      });
+    });
+  }
+  return new HttpProtobufSpanExporter({
+    url,
+    headers,
+    timeoutMillis: settings.traces.batch.exportTimeoutMillis,
+    log,
+    ...obs,
+  });
+}
+
+/**
  * Registers the global context manager, W3C propagators (traceparent + baggage) and, unless traces are off, a
  * tracer provider batching spans to OTLP/HTTP. The processor's queue is bounded: when the collector is slow or
  * down, spans are dropped (counted in otel_sdk_processor_span_processed{error_type="queue_full"}) instead of
- * piling up, and requests never wait on export.
+ * piling up, and requests never wait on export. `log` (looked up when needed: the logger is made after telemetry)
+ * hears when the collector stops and starts answering.
  */
 export function startTracing(
   settings: TelemetrySettings,
   resource: Resource,
   selfObsMeterProvider: MeterProvider | undefined,
   extraProcessors: SpanProcessor[] = [],
+  log: () => ExportStatusLog | undefined = () => undefined,
 ): TracerProvider | undefined {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
@@ -62,24 +94,15 @@ export function startTracing(
   );
   if (settings.traces.exporter === "none") return undefined;
 
-  const { url, headers, protocol } = settings.traces.otlp;
-  const exporterConfig = {
-    url,
-    headers,
-    concurrencyLimit: exportConcurrency(settings.traces.batch),
-    ...(selfObsMeterProvider ? { selfObsMeterProvider } : {}),
-  };
-  const exporter =
-    protocol === "http/json" ? new OTLPJsonTraceExporter(exporterConfig) : new OTLPProtoTraceExporter(exporterConfig);
   const provider = new TracerProvider({
     resource,
     sampler: sampler(settings.traces),
     spanProcessors: [
-      new BatchSpanProcessor({
-        exporter,
-        ...settings.traces.batch,
-        ...(selfObsMeterProvider ? { selfObsMeterProvider } : {}),
-      }),
+      new BoundedBatchSpanProcessor(
+        spanExporter(settings, selfObsMeterProvider, log),
+        settings.traces.batch,
+        selfObsMeterProvider,
+      ),
       ...extraProcessors,
     ],
     // No `meterProvider` here: the tracer's own counters (otel.sdk.span.started/live) cost three metric records

@@ -6,7 +6,7 @@
 //
 // A stack that already runs and is healthy (tools/stack/start.sh by hand) is used as it is and left running.
 //
-// The services run on 5000/6000, the ports the Prometheus and Parca target files name, so those ports and the
+// The services run on 5000/5001, the ports the Prometheus and Parca target files name, so those ports and the
 // stack's own (start.sh lists them) must be free.
 //
 // This file runs only when asked for: named on `bun test`'s command line (`bun test tests/e2e`), from
@@ -14,35 +14,16 @@
 // stack and fixed ports. TWINBIN_E2E=0 skips it always.
 //   TWINBIN_STACK_DIR, TWINBIN_STACK_RUN   as for the scripts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync } from "node:fs";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { decodeProfile } from "../../shared/profiling/decode";
 import { binaries } from "../support/binaries";
 import { type Service, startBinary } from "../support/processes";
+import { e2eEnabled } from "./enabled";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const STACK_LOGS = join(process.env.TWINBIN_STACK_RUN ?? "/tmp/twinbin-stack", "logs");
-
-/** Whether a path filter on bun test's command line selects this file (process.argv does not show them). */
-function namedOnCommandLine(): boolean {
-  let args: string[];
-  try {
-    args = readFileSync("/proc/self/cmdline", "utf8").split("\0");
-  } catch {
-    return false;
-  }
-  const filters = args.slice(args.indexOf("test") + 1).filter((a) => a !== "" && !a.startsWith("-"));
-  const fromCwd = relative(process.cwd(), import.meta.path);
-  return filters.some((f) =>
-    isAbsolute(f) ? import.meta.path.startsWith(f) : fromCwd.includes(f.replace(/^\.\//, "")),
-  );
-}
-
-const ENABLED =
-  process.env.TWINBIN_E2E === "1" ||
-  (process.env.TWINBIN_E2E !== "0" && (process.env.npm_lifecycle_event === "test:e2e" || namedOnCommandLine()));
-if (!ENABLED) console.warn("tests/e2e skipped: it runs when named (bun test tests/e2e) or with TWINBIN_E2E=1");
 
 const JAEGER = "http://127.0.0.1:16686";
 const PROMETHEUS = "http://127.0.0.1:9090";
@@ -65,7 +46,7 @@ const SERVICE_ENV = {
   OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318",
   OTEL_BSP_SCHEDULE_DELAY: "500",
   HTTPBIN_URL: HTTPBIN,
-  SECOND_URL: "http://127.0.0.1:6000",
+  SECOND_URL: "http://127.0.0.1:5001",
   CHAIN_SLEEP_MAX_MS: "50",
   LOG_LEVEL: "warn",
 };
@@ -161,7 +142,7 @@ async function cleanUp() {
   }
 }
 
-describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native stack", () => {
+describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBin against the native stack", () => {
   beforeAll(
     async () => {
       try {
@@ -183,7 +164,7 @@ describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native 
           console.log(await stackScript("start.sh"));
           stackStarted = true;
         }
-        second = await startBinary(bins.second, { ...SERVICE_ENV, PORT: "6000" });
+        second = await startBinary(bins.second, { ...SERVICE_ENV, PORT: "5001" });
         first = await startBinary(bins.first, { ...SERVICE_ENV, PORT: "5000" });
 
         chainSentAt = Date.now();
@@ -254,7 +235,7 @@ describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native 
       // second's CLIENT span is the call to HTTPBin.
       expect(String(chain.tag(chain.secondClient, "url.full"))).toBe(`${HTTPBIN}/delay/0`);
       expect(Number(chain.tag(chain.secondClient, "http.response.status_code"))).toBe(200);
-      expect(String(chain.tag(chain.firstClient, "url.full"))).toBe("http://127.0.0.1:6000/");
+      expect(String(chain.tag(chain.firstClient, "url.full"))).toBe("http://127.0.0.1:5001/");
       // All spans of the chain share one trace id.
       const ids = [chain.firstServer, chain.firstClient, chain.secondServer, chain.secondClient].map((s) => s.traceID);
       expect(new Set(ids)).toEqual(new Set([chain.trace.traceID]));
@@ -433,7 +414,7 @@ describe.skipIf(!ENABLED)("e2e: first → second → HTTPBin against the native 
         `TwinbinServiceDown{job="second"} active in Alertmanager ${Math.round((Date.now() - stoppedAt) / 1000)} s after the stop`,
       );
       expect(alert.labels.severity).toBe("critical");
-      expect(alert.labels.instance).toBe("127.0.0.1:6000");
+      expect(alert.labels.instance).toBe("127.0.0.1:5001");
       expect(alert.annotations.summary).toBe("second is down");
       // first still serves: no fresh alert for it.
       const alerts = await getJson<AmAlert[]>(`${ALERTMANAGER}/api/v2/alerts?filter=${filter}`);

@@ -87,6 +87,27 @@ describe(`GET /debug/pprof/profile (${RUNTIME})`, () => {
       expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("bad_request");
     }
   });
+
+  test("SIGTERM during a 60 s profile: the profile is answered with what was sampled, then the service exits 0", async () => {
+    const bins = await launchers();
+    const service = await startBinary(bins.first, { OTEL_TRACES_EXPORTER: "none", LOG_LEVEL: "warn" });
+    try {
+      const profiled = fetch(`${service.url}/debug/pprof/profile?seconds=60`);
+      // A second profile is refused while the first runs: proof that the 60 s one has begun.
+      for (let i = 0; i < 50; i++) {
+        if ((await fetch(`${service.url}/debug/pprof/profile?seconds=1`)).status === 409) break;
+        await Bun.sleep(100);
+      }
+      service.child.kill("SIGTERM");
+      const response = await profiled;
+      expect(response.status).toBe(200);
+      const profile = decodeProfile(new Uint8Array(await response.arrayBuffer())).profile;
+      expect(Number(profile.durationNanos)).toBeLessThan(30e9);
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await service.stop("SIGKILL");
+    }
+  }, 60_000);
 });
 
 describe(`profiles tied to traces (${RUNTIME})`, () => {

@@ -1,5 +1,7 @@
-// Helpers for configs.test.ts: YAML reading, compose mounts, PromQL metric names.
-import { readFileSync } from "node:fs";
+// Helpers for configs.test.ts and tests/e2e/validate.test.ts: YAML reading, compose mounts, PromQL metric names,
+// running the config checkers.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join, posix, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -8,7 +10,7 @@ export function readYaml<T = unknown>(pathFromRoot: string): T {
   return Bun.YAML.parse(readFileSync(join(ROOT, pathFromRoot), "utf8")) as T;
 }
 
-/** The metric names the services expose on /metrics (README), plus Prometheus' own `up`. */
+/** The metric names the services expose on /metrics (docs/telemetry.md), plus Prometheus' own `up`. */
 export const ALLOWED_METRICS = new Set([
   ...[
     "http_server_request_duration_seconds",
@@ -118,4 +120,42 @@ export function hostPathFor(service: ComposeService, containerPath: string): str
     .sort((a, b) => b.target.length - a.target.length)[0];
   if (!mount) return undefined;
   return join(ROOT, mount.source, path.slice(mount.target.length));
+}
+
+/** A binary from `variable`, else `fallback`; a failure saying how to get it when neither exists. */
+export function builtBinary(variable: string, fallback: string): string {
+  const fromEnv = process.env[variable];
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`${variable}=${fromEnv} does not exist`);
+    return fromEnv;
+  }
+  if (existsSync(fallback)) return fallback;
+  throw new Error(
+    `no ${posix.basename(fallback)} binary: set ${variable}, or run tools/stack/install.sh to build the native stack (expected at ${fallback})`,
+  );
+}
+
+/** Runs a command from the repository root; fails with its whole output unless it exits 0. */
+export function mustSucceed(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const result = spawnSync(command, args, { cwd: ROOT, env, encoding: "utf8", timeout: 30_000 });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  if (result.error) throw new Error(`${command} ${args.join(" ")}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${result.status}:\n${output}`);
+  return output;
+}
+
+/** The environment without the variables our configs read, so that their defaults (the native values) apply. */
+export function envWithout(prefixes: string[]): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !prefixes.some((p) => key.startsWith(p))));
+}
+
+/** A service of compose.yaml; a failure when it has none of that name. */
+export function composeService(name: string): ComposeService {
+  const s = readYaml<ComposeFile>("compose.yaml").services[name];
+  if (!s) throw new Error(`compose.yaml has no service ${name}`);
+  return s;
 }

@@ -5,7 +5,7 @@
 #   HTTPBin       :8080                   tools/httpbin/app.py under gunicorn
 #   Jaeger        :16686 UI/API, :14317/:14318 OTLP in, :14133 health, :18888 metrics   observability/jaeger.yaml
 #   Collector     :4317/:4318 OTLP in, :13133 health, :8888 own metrics, :8889 OTLP metrics   observability/otelcol.yaml
-#   Prometheus    :9090                   observability/prometheus.yml (targets/*.json: first :5000, second :6000)
+#   Prometheus    :9090                   observability/prometheus.yml (targets/*.json: first :5000, second :5001)
 #   Alertmanager  :9093                   observability/alertmanager.yml
 #   Parca         :7070                   observability/parca.yaml
 #

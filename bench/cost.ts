@@ -1,0 +1,292 @@
+// What telemetry costs, against references started in the same run: a bare Bun.serve binary and a plain Elysia
+// binary (bench/references), then the compiled first traced (100% sampled, OTLP protobuf to a local sink, Prometheus
+// on) and with OTEL_SDK_DISABLED=true; the chain POST / the same way (first → second → leaf, no sleep). Variants run
+// in interleaved rounds; each row is the median over rounds, and "× bare" is taken within each round.
+// CPU µs/request: utime+stime of the service processes (from /proc) over the run ÷ requests served.
+// Usage: npm run bench:cost [-- --seconds 10 --rounds 3 --quick (no metrics/profile/logs variants)]   (needs wrk: apt-get install wrk)
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { binaries } from "../tests/support/binaries";
+import { emptyDir } from "../tests/support/processes";
+import { median, type Running, rssMiB, startServer, startSink, startupSample } from "./lib";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+  },
+});
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+
+if (spawnSync("wrk", ["-v"]).error) {
+  console.error("bench:cost needs wrk (Debian/Ubuntu: apt-get install wrk)");
+  process.exit(1);
+}
+
+const outDir = mkdtempSync(join(tmpdir(), "twinbin-refs-"));
+process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
+async function compile(name: string): Promise<string> {
+  const outfile = join(outDir, name);
+  const result = await Bun.build({
+    entrypoints: [join(import.meta.dir, "references", `${name}.ts`)],
+    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
+    minify: { whitespace: true, syntax: true, identifiers: false },
+    target: "bun",
+    format: "esm",
+    bytecode: true,
+  });
+  if (!result.success) throw new AggregateError(result.logs, `building ${name} failed`);
+  return outfile;
+}
+const [bare, elysia, { first, second }] = await Promise.all([compile("bare"), compile("elysia"), binaries()]);
+const sink = startSink();
+const leaf = await startServer([bare], {}, "/health");
+const postScript = join(outDir, "post.lua");
+writeFileSync(postScript, 'wrk.method = "POST"\n');
+
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+/** utime+stime in µs of a process. */
+const cpuMicros = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6;
+};
+
+interface Sample {
+  rps: number;
+  cpuPerRequest: number;
+  p50: number;
+  p99: number;
+  wrkCpuPerRequest: number;
+  rssIdle: number;
+  rssAfter: number;
+}
+
+const latencyMs = (out: string, pct: string) => {
+  const match = new RegExp(`${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+  if (!match) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
+};
+
+/** wrk -t2 -c50 against `url`; its own CPU comes from the shell's reaped-children times. */
+function load(url: string, post: boolean, duration: number) {
+  const args = ["-t2", "-c50", `-d${duration}s`, "--latency", ...(post ? ["-s", postScript] : []), url];
+  const out = execFileSync("bash", ["-c", 'wrk "$@"; cat /proc/$$/stat', "wrk", ...args], { encoding: "utf8" });
+  const stat =
+    out
+      .slice(out.lastIndexOf("\n", out.length - 2) + 1)
+      .split(") ")[1]
+      ?.split(" ") ?? [];
+  const wrkCpu = ((Number(stat[13]) + Number(stat[14])) / CLK_TCK) * 1e6;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  if (!requests || non2xx > 0) throw new Error(`wrk against ${url}: ${non2xx} errors\n${out}`);
+  return {
+    requests,
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: latencyMs(out, "50"),
+    p99: latencyMs(out, "99"),
+    wrkCpu,
+  };
+}
+
+async function measure(servers: Running[], path: string, post: boolean): Promise<Sample> {
+  const entry = servers[0] as Running;
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssIdle = servers.reduce((sum, s) => sum + rssMiB(s.child.pid as number), 0);
+  load(`${entry.url}${path}`, post, 2); // warm-up
+  const cpuBefore = servers.reduce((sum, s) => sum + cpuMicros(s.child.pid as number), 0);
+  const run = load(`${entry.url}${path}`, post, seconds);
+  const cpuAfter = servers.reduce((sum, s) => sum + cpuMicros(s.child.pid as number), 0);
+  const rssAfter = servers.reduce((sum, s) => sum + rssMiB(s.child.pid as number), 0);
+  return {
+    rps: run.rps,
+    cpuPerRequest: (cpuAfter - cpuBefore) / run.requests,
+    p50: run.p50,
+    p99: run.p99,
+    wrkCpuPerRequest: run.wrkCpu / run.requests,
+    rssIdle,
+    rssAfter,
+  };
+}
+
+const traced = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+  OTEL_TRACES_SAMPLER: "always_on",
+  OTEL_METRICS_EXPORTER: "prometheus",
+};
+const disabled = { OTEL_SDK_DISABLED: "true" };
+type Variant = { group: "fib" | "chain"; start(): Promise<Running[]>; during?: (servers: Running[]) => Promise<void> };
+const single = (command: string, env: Record<string, string>) => async () => [
+  await startServer([command], env, "/health"),
+];
+/** Starts the last hop first; each hop's env names the next one's URL. */
+const chainOf = (hops: [string, (next: string) => Record<string, string>][]) => async () => {
+  const started: Running[] = [];
+  let next = leaf.url;
+  for (const [command, env] of [...hops].reverse()) {
+    const server = await startServer([command], env(next), "/health");
+    started.unshift(server);
+    next = server.url;
+  }
+  return started;
+};
+const profiled = async (servers: Running[]) => {
+  const response = await fetch(`${(servers[0] as Running).url}/debug/pprof/profile?seconds=${seconds}`);
+  await response.arrayBuffer();
+};
+
+const variants: Record<string, Variant> = {
+  "bare Bun.serve": { group: "fib", start: single(bare, {}) },
+  "plain Elysia": { group: "fib", start: single(elysia, {}) },
+  "first, traced": { group: "fib", start: single(first, traced) },
+  "first, OTEL_SDK_DISABLED": { group: "fib", start: single(first, disabled) },
+  "bare chain": {
+    group: "chain",
+    start: chainOf([
+      [bare, (n) => ({ NEXT_URL: n })],
+      [bare, (n) => ({ NEXT_URL: n })],
+    ]),
+  },
+  "plain Elysia chain": {
+    group: "chain",
+    start: chainOf([
+      [elysia, (n) => ({ NEXT_URL: n })],
+      [elysia, (n) => ({ NEXT_URL: n })],
+    ]),
+  },
+  "first+second, traced": {
+    group: "chain",
+    start: chainOf([
+      [first, (n) => ({ ...traced, SECOND_URL: n, CHAIN_SLEEP_MAX_MS: "0" })],
+      [second, (n) => ({ ...traced, HTTPBIN_URL: n })],
+    ]),
+  },
+  "first+second, OTEL_SDK_DISABLED": {
+    group: "chain",
+    start: chainOf([
+      [first, (n) => ({ ...disabled, SECOND_URL: n, CHAIN_SLEEP_MAX_MS: "0" })],
+      [second, (n) => ({ ...disabled, HTTPBIN_URL: n })],
+    ]),
+  },
+};
+if (!values.quick) {
+  Object.assign(variants, {
+    "first, traced, metrics off": { group: "fib", start: single(first, { ...traced, OTEL_METRICS_EXPORTER: "none" }) },
+    "first, traced, CPU profile running": { group: "fib", start: single(first, traced), during: profiled },
+    "first, traced, OTLP logs on (LOG_LEVEL=info)": {
+      group: "fib",
+      start: single(first, { ...traced, OTEL_LOGS_EXPORTER: "otlp", LOG_LEVEL: "info" }),
+    },
+    "first, traced, LOG_LEVEL=info": { group: "fib", start: single(first, { ...traced, LOG_LEVEL: "info" }) },
+  } satisfies Record<string, Variant>);
+}
+
+const samples: Record<string, Sample[]> = {};
+const ratios: Record<string, number[]> = {};
+const began = performance.now();
+for (let round = 0; round < rounds; round++) {
+  const bareRps: Record<string, number> = {};
+  for (const [name, variant] of Object.entries(variants)) {
+    const servers = await variant.start();
+    try {
+      const path = variant.group === "fib" ? "/fib/10" : "/";
+      const [sample] = await Promise.all([
+        measure(servers, path, variant.group === "chain"),
+        variant.during?.(servers),
+      ]);
+      samples[name] = [...(samples[name] ?? []), sample];
+      if (name.startsWith("bare")) bareRps[variant.group] = sample.rps;
+      ratios[name] = [...(ratios[name] ?? []), sample.rps / (bareRps[variant.group] as number)];
+      console.error(
+        `round ${round + 1} ${name}: ${sample.rps.toFixed(0)} req/s, ${sample.cpuPerRequest.toFixed(1)} µs`,
+      );
+    } finally {
+      for (const server of servers) await server.stop();
+    }
+  }
+}
+
+// Start-up: spawn → first 200 on /health, from a directory whose database already exists (a restart), interleaved.
+const starts: Record<string, number[]> = {};
+const startCommands: Record<string, [string, Record<string, string>]> = {
+  "bare Bun.serve": [bare, {}],
+  "plain Elysia": [elysia, {}],
+  "first, traced": [first, traced],
+  "first, OTEL_SDK_DISABLED": [first, disabled],
+};
+const cwd = emptyDir("twinbin-bench-");
+await startupSample([first], traced, cwd);
+for (let i = 0; i < 7; i++) {
+  for (const [name, [command, env]] of Object.entries(startCommands)) {
+    starts[name] = [...(starts[name] ?? []), (await startupSample([command], env, cwd)).ms];
+  }
+}
+await leaf.stop();
+sink.stop();
+
+const spread = (xs: number[]) => `${((Math.max(...xs) / Math.min(...xs) - 1) * 100).toFixed(0)}%`;
+const f1 = (x: number) => x.toFixed(1);
+console.log(
+  `\n${rounds} interleaved rounds, wrk -t2 -c50 -d${seconds}s (after 2 s warm-up), GET /fib/10 and POST / (chain), ` +
+    `${Math.round((performance.now() - began) / 60_000)} min. Medians over rounds; spread = max/min − 1 of req/s.\n`,
+);
+console.log(
+  "| variant | req/s | × bare (same round) | CPU µs/req (service) | p50 ms | p99 ms | RSS idle → after MiB | wrk CPU µs/req | spread | start → 200 ms |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+const med = (name: string, pick: (s: Sample) => number) => median((samples[name] ?? []).map(pick));
+for (const name of Object.keys(variants)) {
+  const list = samples[name] ?? [];
+  const start = starts[name] ? f1(median(starts[name] as number[])) : "";
+  console.log(
+    `| ${name} | ${med(name, (s) => s.rps).toFixed(0)} | ${median(ratios[name] ?? []).toFixed(2)} | ${f1(med(name, (s) => s.cpuPerRequest))} | ${f1(med(name, (s) => s.p50))} | ${f1(med(name, (s) => s.p99))} | ${med(name, (s) => s.rssIdle).toFixed(0)} → ${med(name, (s) => s.rssAfter).toFixed(0)} | ${f1(med(name, (s) => s.wrkCpuPerRequest))} | ${spread(list.map((s) => s.rps))} | ${start} |`,
+  );
+}
+const cpu = (name: string) => med(name, (s) => s.cpuPerRequest);
+const ratio = (name: string) => median(ratios[name] ?? []);
+const chainVsElysia = median(
+  (samples["first+second, OTEL_SDK_DISABLED"] ?? []).map(
+    (s, i) => s.rps / ((samples["plain Elysia chain"] ?? [])[i] as Sample).rps,
+  ),
+);
+const bars: [string, string, string, boolean][] = [
+  [
+    "telemetry CPU per GET /fib/10 (traced − disabled)",
+    `${f1(cpu("first, traced") - cpu("first, OTEL_SDK_DISABLED"))} µs`,
+    "≤ 6 µs",
+    cpu("first, traced") - cpu("first, OTEL_SDK_DISABLED") <= 6,
+  ],
+  ["traced GET /fib/10 × bare", ratio("first, traced").toFixed(2), "≥ 0.65", ratio("first, traced") >= 0.65],
+  [
+    "traced chain × bare chain",
+    ratio("first+second, traced").toFixed(2),
+    "≥ 0.75",
+    ratio("first+second, traced") >= 0.75,
+  ],
+  ["SDK-disabled chain × plain Elysia chain", chainVsElysia.toFixed(2), "≥ 0.95", chainVsElysia >= 0.95],
+];
+const startRatio = median(starts["first, traced"] ?? []) / median(starts["plain Elysia"] ?? []);
+bars.push(["start → first 200, first traced × plain Elysia", startRatio.toFixed(2), "≤ 1.3", startRatio <= 1.3]);
+const idle = med("first, traced", (s) => s.rssIdle);
+const after = med("first, traced", (s) => s.rssAfter);
+bars.push(["RSS idle, first traced", `${idle.toFixed(0)} MiB`, "≤ 42 MB", idle <= 42]);
+bars.push([`RSS after ${seconds} s traced load`, `${after.toFixed(0)} MiB`, "≤ 70 MB", after <= 70]);
+if (!values.quick) {
+  const vs = (a: string, b: string) =>
+    median((samples[a] ?? []).map((s, i) => s.rps / ((samples[b] ?? [])[i] as Sample).rps));
+  const metrics = vs("first, traced", "first, traced, metrics off");
+  const profile = vs("first, traced, CPU profile running", "first, traced");
+  const logs = vs("first, traced, OTLP logs on (LOG_LEVEL=info)", "first, traced, LOG_LEVEL=info");
+  bars.push(["metrics on / off (traced)", metrics.toFixed(2), "≥ 0.95", metrics >= 0.95]);
+  bars.push(["CPU profile running / not", profile.toFixed(2), "≥ 0.97", profile >= 0.97]);
+  bars.push(["OTLP log export on / off (LOG_LEVEL=info)", logs.toFixed(2), "—", true]);
+}
+console.log("\n| target | measured | bar | |\n|---|---:|---|---|");
+for (const [name, value, bar, ok] of bars)
+  console.log(`| ${name} | ${value} | ${bar} | ${ok ? "met" : "**missed**"} |`);
