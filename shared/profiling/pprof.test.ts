@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { gzipSync } from "node:zlib";
+import type { StackFrame } from "../runtime/runtime";
 import { decodeProfile } from "./decode";
-import { encodeCpuProfile, type Frame } from "./pprof";
+import { encodeCpuProfile } from "./pprof";
 
-const frame = (name: string, line = 1): Frame => ({ name, file: "first/fib/fib.ts", line, column: 3 });
+const frame = (name: string, line = 1): StackFrame => ({ name, file: "first/fib/fib.ts", line, column: 3 });
 const decode = (bytes: Uint8Array) => decodeProfile(gzipSync(bytes));
 
 describe("encodeCpuProfile", () => {
