@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { HttpError } from "../http/errors";
-import { DEFAULT_SECONDS, MAX_SECONDS, profileSeconds } from "./cpu-profiler";
+import { createCpuProfiler, DEFAULT_SECONDS, MAX_SECONDS, profileSeconds } from "./cpu-profiler";
+import { decodeProfile } from "./decode";
 
 describe("profile duration", () => {
   test("defaults, accepts 1..MAX, and caps larger requests at MAX", () => {
@@ -12,5 +13,26 @@ describe("profile duration", () => {
 
   test.each(["0", "-5", "x", "2.5", " 3"])("%p is a 400", (raw) => {
     expect(() => profileSeconds(raw)).toThrow(HttpError);
+  });
+});
+
+describe("cutShort (shutdown)", () => {
+  test("ends the profile in progress with what was sampled, and later ones at once", async () => {
+    const profiler = createCpuProfiler(undefined, 1000);
+    const capture = profiler.capture(60);
+    await Bun.sleep(20);
+    // JavaScript work for the sampler to record (an idle thread gives few samples on a busy machine).
+    const until = performance.now() + 100;
+    while (performance.now() < until) {
+      // spin
+    }
+    profiler.cutShort();
+    const profile = decodeProfile(await capture).profile;
+    // A 60 s profile that reports well under 60 s of sampling was cut short, and it is still a whole profile.
+    expect(Number(profile.durationNanos)).toBeLessThan(30e9);
+    expect(profile.sample.length).toBeGreaterThan(0);
+
+    const later = decodeProfile(await profiler.capture(60)).profile;
+    expect(Number(later.durationNanos)).toBeLessThan(30e9);
   });
 });

@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { HttpError } from "../http/errors";
 import { type SampledStack, sampleCpu } from "../runtime/runtime";
-import type { StackSample } from "./pprof";
+import type { CpuProfileInput } from "./pprof";
 import type { SpanTimeline } from "./span-timeline";
 
 /** 100 Hz, as Go's pprof: 1 ms sampling cost ~9% of throughput under load, 10 ms stays within the 3% budget (bench/profiling.ts). */
@@ -42,7 +42,9 @@ function clockOffset(stacks: SampledStack[], markStarted: number, markMs: number
 
 /**
  * One CPU profile at a time (the sampler is process-wide); a second request while one runs is a 409. With a
- * span timeline, samples get trace_id/span_id pprof labels where the attribution is unambiguous.
+ * span timeline, samples get trace_id/span_id pprof labels where the attribution is unambiguous. `cutShort()` (on
+ * shutdown) ends the profile being taken at once, answered with what was sampled so far, and every later one right
+ * after it starts: a 10 s profile must not hold a SIGTERM for the rest of its 10 s.
  */
 export function createCpuProfiler(
   timeline?: SpanTimeline,
@@ -51,6 +53,18 @@ export function createCpuProfiler(
   identity: Record<string, string> = {},
 ) {
   let running = false;
+  let cutOff = false;
+  let endWait: (() => void) | undefined;
+  /** Waits `ms`, or less if cut short. */
+  const wait = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (cutOff) return resolve();
+      const timer = setTimeout(resolve, ms);
+      endWait = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   return {
     /** Samples for `seconds` and returns a gzipped pprof profile. */
     async capture(seconds: number): Promise<Uint8Array<ArrayBuffer>> {
@@ -65,12 +79,13 @@ export function createCpuProfiler(
         const markMs = 3 * intervalMs;
         const stacks = await sampleCpu(async () => {
           markStarted = twinbinClockMark(markMs);
-          await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+          await wait(seconds * 1000);
         }, intervalMicros);
+        endWait = undefined;
         // A sample's time is known to within half an interval, so spans are trimmed by that much before matching.
         const spanAt = timeline?.stop(intervalMs / 2);
         const offset = clockOffset(stacks, markStarted, markMs);
-        const samples: StackSample[] = stacks.map((stack) => {
+        const samples: CpuProfileInput["samples"] = stacks.map((stack) => {
           const span = spanAt && offset !== undefined ? spanAt(stack.timestamp * 1000 + offset) : undefined;
           const labels = span ? { ...identity, trace_id: span.traceId, span_id: span.spanId } : identity;
           return { frames: stack.frames, labels };
@@ -89,6 +104,11 @@ export function createCpuProfiler(
         timeline?.stop();
         running = false;
       }
+    },
+    /** Ends the profile in progress now, and any later one as soon as it starts. */
+    cutShort(): void {
+      cutOff = true;
+      endWait?.();
     },
   };
 }

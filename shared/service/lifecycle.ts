@@ -14,6 +14,8 @@ export interface ServeOptions {
   graceMs: number;
   log: Logger;
   readiness: Readiness;
+  /** Called first on shutdown: long-running responses (a CPU profile) that would otherwise hold the drain. */
+  cutShort?: Array<() => void>;
   /** Run after the listener has stopped, in order (close the database, flush telemetry…). */
   closers: Array<() => unknown>;
 }
@@ -53,6 +55,7 @@ export function serve({
   graceMs,
   log,
   readiness,
+  cutShort = [],
   closers,
 }: ServeOptions): Serving {
   const listener = listen(admin ? publicOnly(handler) : handler, {
@@ -69,6 +72,7 @@ export function serve({
     stopping ??= (async () => {
       readiness.draining = true;
       log.info({ reason, grace_ms: graceMs }, "shutting down");
+      for (const cut of cutShort) cut();
       if (!(await settlesWithin(listener.stop(false), graceMs))) {
         log.warn({ grace_ms: graceMs }, "grace period over, closing the remaining connections");
         await listener.stop(true);

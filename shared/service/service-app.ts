@@ -7,6 +7,7 @@ import { describeValidation } from "../http/validation";
 import type { Logger } from "../logging/logger";
 import type { CpuProfiler } from "../profiling/cpu-profiler";
 import { profilingRoutes } from "../profiling/routes";
+import { CONTENT_TYPES, type ExpositionFormat, negotiateFormat } from "../telemetry/prometheus";
 
 export interface Readiness {
   /** Resolves when the service can do its work; rejects with the reason it cannot. */
@@ -20,8 +21,8 @@ export interface ServiceAppOptions {
   bodyLimitBytes: number;
   log: Logger;
   readiness: Readiness;
-  /** Renders the Prometheus exposition for /metrics; absent when that export is off. */
-  metrics?: { render(): Promise<string> } | undefined;
+  /** Renders the Prometheus/OpenMetrics exposition for /metrics; absent when that export is off. */
+  metrics?: { render(format: ExpositionFormat): Promise<string> } | undefined;
   /** Serves /debug/pprof/profile. */
   profiler: CpuProfiler;
 }
@@ -96,10 +97,11 @@ export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics
         return errorBody("not_ready", reason);
       }
     })
-    .get("/metrics", async ({ set }) => {
+    .get("/metrics", async ({ set, request }) => {
       if (!metrics) throw new HttpError(404, "metrics_disabled", "Prometheus export is off (OTEL_METRICS_EXPORTER)");
-      set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
-      return metrics.render();
+      const format = negotiateFormat(request.headers.get("accept"));
+      set.headers["content-type"] = CONTENT_TYPES[format];
+      return metrics.render(format);
     })
     .use(profilingRoutes(profiler));
 }

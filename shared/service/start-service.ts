@@ -39,6 +39,8 @@ export interface PreparedService<C extends ServiceSpec, S extends Record<string,
   readiness: Readiness;
   /** socket → telemetry wrapper → app: what the listener calls, and what tests call. */
   handler: FetchHandler;
+  /** Cut short when shutdown begins (the CPU profile in progress). */
+  cutShort: Array<() => void>;
   /** Closes the database, then flushes telemetry (so the last spans and logs are not lost). */
   closers: Array<() => unknown>;
 }
@@ -88,13 +90,14 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
   );
 
   const readiness: Readiness = { draining: false, check: () => database.ping(READY_TIMEOUT_MS) };
+  const profiler = createCpuProfiler(telemetry.spanTimeline, undefined, telemetry.identity);
   const app = createServiceApp({
     name,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     log,
     readiness,
     metrics: telemetry.prometheus,
-    profiler: createCpuProfiler(telemetry.spanTimeline, undefined, telemetry.identity),
+    profiler,
   }).use(definition.routes({ config, log, database, telemetry }));
   const handler = telemetry.instrumentServer(async (request) => app.fetch(request), log);
   return {
@@ -104,6 +107,7 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
     telemetry,
     readiness,
     handler,
+    cutShort: [() => profiler.cutShort()],
     closers: [() => database.close(), () => telemetry.shutdown()],
   };
 }
@@ -124,7 +128,7 @@ export async function startService<C extends ServiceSpec, S extends Record<strin
     process.stderr.write(`${definition.name}: ${error.message}\n`);
     process.exit(1);
   }
-  const { config, log, readiness, handler, closers } = service;
+  const { config, log, readiness, handler, cutShort, closers } = service;
   return serve({
     handler,
     port: config.PORT,
@@ -141,6 +145,7 @@ export async function startService<C extends ServiceSpec, S extends Record<strin
     graceMs: config.SHUTDOWN_GRACE_MS,
     log,
     readiness,
+    cutShort,
     closers,
   });
 }

@@ -1,14 +1,41 @@
-import type { Attributes, HrTime } from "@opentelemetry/api";
-import { ValueType } from "@opentelemetry/api";
+import type { Attributes, HrTime, SpanContext } from "@opentelemetry/api";
+import { TraceFlags, ValueType } from "@opentelemetry/api";
 import { hrTime } from "@opentelemetry/core";
 import { emptyResource } from "@opentelemetry/resources";
 import {
   AggregationTemporality,
   type CollectionResult,
+  type DataPoint,
   DataPointType,
+  type Histogram,
   type HistogramMetricData,
   type MetricProducer,
 } from "@opentelemetry/sdk-metrics";
+
+/** A recorded value that links a bucket to the trace it came from (OpenMetrics exemplar). */
+export interface Exemplar {
+  traceId: string;
+  spanId: string;
+  value: number;
+  /** Milliseconds since the Unix epoch. */
+  timeUnixMs: number;
+}
+
+/**
+ * A histogram data point with, per bucket index, the latest exemplar recorded in that bucket. The metrics SDK's
+ * data point has no exemplar field (its own histograms keep none), so the OpenMetrics serializer reads this one.
+ */
+export interface HistogramDataPointWithExemplars extends DataPoint<Histogram> {
+  bucketExemplars?: readonly (Exemplar | undefined)[];
+}
+
+/** The latest sampled span per bucket, in parallel arrays: recording stores two string references and two numbers. */
+interface ExemplarSlots {
+  traceIds: (string | undefined)[];
+  spanIds: string[];
+  values: Float64Array;
+  times: Float64Array;
+}
 
 interface Series {
   attributes: Attributes;
@@ -18,6 +45,8 @@ interface Series {
   count: number;
   min: number;
   max: number;
+  /** Created on the first sampled recording, so untraced services never pay for it. */
+  exemplars: ExemplarSlots | undefined;
 }
 
 /** Past this many attribute sets, recordings go to one overflow series, as the metrics SDK spec prescribes. */
@@ -43,7 +72,11 @@ export class FastHistogram {
     private readonly keys: readonly string[],
   ) {}
 
-  record(value: number, attributes: Attributes): void {
+  /**
+   * `span` (the request's span context) becomes the bucket's exemplar when it is sampled; an unsampled trace id
+   * would lead nowhere, since its spans were never exported.
+   */
+  record(value: number, attributes: Attributes, span?: SpanContext): void {
     let key = "";
     for (const k of this.keys) key += `${attributes[k] ?? ""}\u0000`;
     let series = this.series.get(key);
@@ -60,6 +93,7 @@ export class FastHistogram {
           count: 0,
           min: Number.POSITIVE_INFINITY,
           max: Number.NEGATIVE_INFINITY,
+          exemplars: undefined,
         };
         this.series.set(key, series);
       }
@@ -71,6 +105,24 @@ export class FastHistogram {
     series.count++;
     if (value < series.min) series.min = value;
     if (value > series.max) series.max = value;
+    if (span !== undefined && (span.traceFlags & TraceFlags.SAMPLED) !== 0) {
+      const slots = series.exemplars ?? this.newExemplarSlots(series);
+      slots.traceIds[bucket] = span.traceId;
+      slots.spanIds[bucket] = span.spanId;
+      slots.values[bucket] = value;
+      slots.times[bucket] = Date.now();
+    }
+  }
+
+  private newExemplarSlots(series: Series): ExemplarSlots {
+    const buckets = this.boundaries.length + 1;
+    series.exemplars = {
+      traceIds: new Array(buckets).fill(undefined),
+      spanIds: new Array(buckets).fill(""),
+      values: new Float64Array(buckets),
+      times: new Float64Array(buckets),
+    };
+    return series.exemplars;
   }
 
   snapshot(endTime: HrTime): HistogramMetricData {
@@ -78,20 +130,36 @@ export class FastHistogram {
       descriptor: { name: this.name, description: this.description, unit: this.unit, valueType: ValueType.DOUBLE },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.HISTOGRAM,
-      dataPoints: [...this.series.values()].map((s) => ({
-        attributes: s.attributes,
-        startTime: s.startTime,
-        endTime,
-        value: {
-          buckets: { boundaries: [...this.boundaries], counts: [...s.counts] },
-          sum: s.sum,
-          count: s.count,
-          min: s.min,
-          max: s.max,
-        },
-      })),
+      dataPoints: [...this.series.values()].map(
+        (s): HistogramDataPointWithExemplars => ({
+          attributes: s.attributes,
+          startTime: s.startTime,
+          endTime,
+          value: {
+            buckets: { boundaries: [...this.boundaries], counts: [...s.counts] },
+            sum: s.sum,
+            count: s.count,
+            min: s.min,
+            max: s.max,
+          },
+          bucketExemplars: s.exemplars && exemplarsOf(s.exemplars),
+        }),
+      ),
     };
   }
+}
+
+function exemplarsOf(slots: ExemplarSlots): (Exemplar | undefined)[] {
+  return slots.traceIds.map((traceId, i) =>
+    traceId === undefined
+      ? undefined
+      : {
+          traceId,
+          spanId: slots.spanIds[i] as string,
+          value: slots.values[i] as number,
+          timeUnixMs: slots.times[i] as number,
+        },
+  );
 }
 
 /** Hands the fast histograms to every reader (Prometheus pull, OTLP push) alongside the SDK's own metrics. */

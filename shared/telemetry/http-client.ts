@@ -80,7 +80,7 @@ export function tracedFetch(
       throw error;
     } finally {
       span.end();
-      duration?.record((performance.now() - started) / 1000, attributes);
+      duration?.record((performance.now() - started) / 1000, attributes, span.spanContext());
     }
   };
   return Object.assign(traced, { preconnect: fetch.preconnect }) as typeof fetch;

@@ -3,6 +3,7 @@ import {
   context,
   propagation,
   ROOT_CONTEXT,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
@@ -19,7 +20,8 @@ import { headerAttributes, redactedQuery } from "./redact";
 export type Handler = FetchHandler;
 
 export interface DurationRecorder {
-  record(seconds: number, attributes: Attributes): void;
+  /** `span`: the request's span context, kept as the bucket's exemplar when sampled. */
+  record(seconds: number, attributes: Attributes, span?: SpanContext): void;
 }
 
 export interface ServerInstrumentation {
@@ -87,7 +89,14 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
   const { tracer, duration, log, captureRequestHeaders, captureResponseHeaders } = options;
 
   /** Metric and access log: the same for traced and untraced requests. */
-  function finish(request: Request, url: UrlParts, started: number, response: Response, error: unknown) {
+  function finish(
+    request: Request,
+    url: UrlParts,
+    started: number,
+    response: Response,
+    error: unknown,
+    span?: SpanContext,
+  ) {
     const status = response.status;
     const route = routeOf(request);
     const attributes: Attributes = {
@@ -98,7 +107,7 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
     if (route) attributes["http.route"] = route;
     if (status >= 500) attributes["error.type"] = errorType(error ?? errorOf(request), status);
     const seconds = (performance.now() - started) / 1000;
-    duration?.record(seconds, attributes);
+    duration?.record(seconds, attributes, span);
     if (log.isLevelEnabled("info")) {
       log.info({ method: request.method, route, status, duration_ms: Math.round(seconds * 100_000) / 100 }, "request");
     }
@@ -155,7 +164,7 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
 
     return context.with(trace.setSpan(parent, span), async () => {
       const { response, thrown } = await answer(request, peer);
-      const attributes = finish(request, url, started, response, thrown);
+      const attributes = finish(request, url, started, response, thrown, span.spanContext());
       if (span.isRecording()) {
         const route = attributes["http.route"];
         span.updateName(route ? `${request.method} ${route}` : request.method);

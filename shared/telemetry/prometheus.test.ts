@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
-import { PrometheusEndpoint, withUnitSuffix } from "./prometheus";
+import { negotiateFormat, PrometheusEndpoint, withUnitSuffix } from "./prometheus";
 
 describe("Prometheus exposition names", () => {
   test.each([
@@ -23,5 +23,23 @@ describe("Prometheus exposition names", () => {
     expect(text).toMatch(/^http_server_request_duration_seconds_count\{[^}]*\} 1$/m);
     expect(text).toMatch(/^# TYPE http_server_request_duration_seconds histogram$/m);
     expect(text).toMatch(/^first_request_count_total\{env="dev"[^}]*\} 2$/m);
+  });
+});
+
+describe("/metrics format negotiation", () => {
+  test.each([
+    // What Prometheus 2.42 sends when scraping.
+    [
+      "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+      "openmetrics",
+    ],
+    ["application/openmetrics-text; version=1.0.0; charset=utf-8", "openmetrics"],
+    ["text/plain, application/OpenMetrics-Text;q=0.3", "openmetrics"],
+    ["application/openmetrics-text;q=0, text/plain", "prometheus"],
+    ["text/plain;version=0.0.4", "prometheus"],
+    ["*/*", "prometheus"],
+    [null, "prometheus"],
+  ] as const)("Accept %p → %s", (accept, format) => {
+    expect(negotiateFormat(accept)).toBe(format);
   });
 });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { type Httpbin, startHttpbin } from "../support/httpbin";
+import { parseOpenMetrics } from "../support/openmetrics";
 import { OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver";
 import { freePort } from "../support/ports";
 import { type Service, startBinary } from "../support/processes";
@@ -379,6 +380,44 @@ describe("metrics", () => {
       expect(`${check.stdout}${check.stderr}`.trim()).toBe("");
       expect(check.status).toBe(0);
     }
+  });
+
+  test("OpenMetrics on request: parses strictly, and its exemplars are exported spans of the series' route", async () => {
+    const otlp = receiver();
+    const { first, second } = await chain(otlp);
+    const sent = [`${first.url}/`, `${first.url}/fib/5`, `${first.url}/fib/12?token=s3cret-token`];
+    for (const url of sent) {
+      const response = await fetch(url, { method: url.endsWith("/") ? "POST" : "GET" });
+      expect(response.status).toBe(200);
+    }
+    const accept = { accept: "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5" };
+    const [firstOm, secondOm] = await Promise.all(
+      [first, second].map(async (service) => {
+        const response = await fetch(`${service.url}/metrics`, { headers: accept });
+        expect(response.headers.get("content-type")).toStartWith("application/openmetrics-text; version=1.0.0");
+        return response.text();
+      }),
+    );
+    expect(firstOm).not.toContain("s3cret-token");
+    const exemplars = [...parseOpenMetrics(firstOm as string), ...parseOpenMetrics(secondOm as string)];
+    const server = exemplars.filter((e) => e.family === "http_server_request_duration_seconds");
+    const client = exemplars.filter((e) => e.family === "http_client_request_duration_seconds");
+    expect(new Set(server.map((e) => e.labels.http_route))).toEqual(new Set(["/", "/fib/:n"]));
+    expect(client.length).toBeGreaterThanOrEqual(2); // first → second, second → HTTPBin
+
+    await otlp.waitFor((r) => [...server, ...client].every((e) => r.spansOf(e.exemplar.labels.trace_id ?? "").length));
+    for (const { labels, exemplar } of server) {
+      expect(Object.keys(exemplar.labels).sort()).toEqual(["span_id", "trace_id"]);
+      const span = otlp.spansOf(exemplar.labels.trace_id ?? "").find((s) => s.spanId === exemplar.labels.span_id);
+      expect(span?.kind).toBe(SERVER);
+      expect(span?.attributes["http.route"]).toBe(labels.http_route);
+    }
+    for (const { exemplar } of client) {
+      const span = otlp.spansOf(exemplar.labels.trace_id ?? "").find((s) => s.spanId === exemplar.labels.span_id);
+      expect(span?.kind).toBe(CLIENT);
+    }
+    // The default (and Prometheus 0.0.4) text has none.
+    expect(await (await fetch(`${first.url}/metrics`)).text()).not.toContain(" # {");
   });
 
   test("OTEL_METRICS_EXPORTER=otlp pushes metrics; =none turns /metrics off", async () => {

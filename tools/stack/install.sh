@@ -73,6 +73,8 @@ install_debian() {
     need+=(prometheus-alertmanager)
   [ -x /usr/bin/gunicorn ] || need+=(gunicorn)
   /usr/bin/python3 -c 'import httpbin' 2>/dev/null || need+=(python3-httpbin)
+  # The e2e and integration tiers parse /metrics' OpenMetrics with the Prometheus Python client's parser.
+  /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || need+=(python3-prometheus-client)
   command -v curl >/dev/null || need+=(curl)
   # Go verifies the module proxy's TLS certificate against the system's roots (npm brings its own, Go does not).
   [ -s /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
