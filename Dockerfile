@@ -15,6 +15,8 @@
 ARG TWINBIN_VERSION=0.1.0
 ARG DEBIAN_IMAGE=debian:12.11-slim
 ARG ALPINE_IMAGE=alpine:3.22.2
+# Set by the builder for each platform being built (amd64, arm64); declared so every builder expands it in FROM.
+ARG TARGETARCH
 
 # One stage per platform and C library, holding only that release folder's two executables.
 FROM scratch AS glibc-amd64
@@ -30,29 +32,30 @@ FROM scratch AS musl-arm64
 ARG TWINBIN_VERSION
 COPY twinbin-${TWINBIN_VERSION}-linux-arm64-musl/first twinbin-${TWINBIN_VERSION}-linux-arm64-musl/second /
 
-# TARGETARCH (amd64, arm64) is set by the builder for each platform being built.
 FROM glibc-${TARGETARCH} AS glibc
 FROM musl-${TARGETARCH} AS musl
 
 # Alpine: the musl binaries link libstdc++ and, through it and the libSQL addon, libgcc_s; Alpine's libstdc++
 # package brings both. Usage is the same as the default image below.
 FROM ${ALPINE_IMAGE} AS alpine
-RUN apk add --no-cache libstdc++ && adduser -S -D -u 10001 -h /var/lib/twinbin twinbin
+RUN apk add --no-cache libstdc++ \
+  && addgroup -S -g 10001 twinbin && adduser -S -D -u 10001 -G twinbin -h /var/lib/twinbin twinbin
 COPY --from=musl /first /second /usr/local/bin/
 USER twinbin
 WORKDIR /var/lib/twinbin
-EXPOSE 5000 6000
+EXPOSE 5000 5001
 CMD ["first"]
 
 # Default: Debian slim, for the glibc binaries (ld-linux, libc, libm, libpthread, libdl). Debian 12 has the same
 # glibc (2.36) as the machines that build them.
 FROM ${DEBIAN_IMAGE} AS debian
 # Non-root, with a writable working directory: the default DATABASE_URL (file:data/<service>.db) is relative to it.
-RUN useradd --system --uid 10001 --create-home --home-dir /var/lib/twinbin twinbin
+RUN groupadd --system --gid 10001 twinbin \
+  && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /var/lib/twinbin twinbin
 COPY --from=glibc /first /second /usr/local/bin/
 USER twinbin
 WORKDIR /var/lib/twinbin
-EXPOSE 5000 6000
+EXPOSE 5000 5001
 # Both binaries stop gracefully on SIGTERM (Docker's default stop signal) within SHUTDOWN_GRACE_MS (10 s by
 # default); compose gives them 15 s.
 CMD ["first"]
