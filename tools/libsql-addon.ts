@@ -56,7 +56,12 @@ function fetchAddon(pkg: string, version: string, into: string): void {
     const untar = spawnSync("tar", ["-xzf", tarball, "-C", scratch, "package/index.node"], { encoding: "utf8" });
     if (untar.status !== 0) throw new Error(`libSQL addon ${spec}: no package/index.node: ${untar.stderr.trim()}`);
     mkdirSync(join(into, ".."), { recursive: true });
-    renameSync(join(scratch, "package"), into);
+    try {
+      renameSync(join(scratch, "package"), into);
+    } catch (error) {
+      // Another build cached the same addon meanwhile: theirs is the same file.
+      if (!existsSync(join(into, "index.node"))) throw error;
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
