@@ -28,7 +28,7 @@ function describe(input: RequestInfo | URL, init?: RequestInit) {
 /**
  * A fetch that makes every outgoing call a CLIENT span (`METHOD`, stable HTTP semantic conventions, url.full with
  * query values redacted), injects traceparent/baggage, and records http.client.request.duration. Bun
- * auto-instruments nothing, so the shared upstream client (ky) is handed this.
+ * auto-instruments nothing, so the shared upstream client is handed this.
  */
 export function tracedFetch(
   tracer: Tracer | undefined,

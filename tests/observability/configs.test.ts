@@ -263,6 +263,7 @@ describe("compose.yaml", () => {
       /^otelcol-builder\.yaml$/, // build manifest of the native Collector
       /^alerts\.test\.yml$/, // promtool unit tests
       /^README\.md$/,
+      /^collector\/(agent|gateway)\.yaml$/, // the Helm chart's two Collector tiers (deploy/helm, npm run test:k8s)
       /^targets\/[^/]+\.json$/, // the native target files (compose mounts targets/compose/ in their place)
     ];
     const sources = Object.values(compose.services)
