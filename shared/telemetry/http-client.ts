@@ -19,7 +19,8 @@ function describe(input: RequestInfo | URL, init?: RequestInit) {
   const url = new URL(request.url);
   const attributes: Attributes = {
     "http.request.method": request.method,
-    "server.address": url.hostname,
+    // Semantic conventions want an IPv6 address without its URL brackets.
+    "server.address": url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
     "server.port": Number(url.port) || (url.protocol === "https:" ? 443 : 80),
   };
   return { request, url, attributes };
