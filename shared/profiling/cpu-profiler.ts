@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { HttpError } from "../http/errors";
 import { type SampledStack, sampleCpu } from "../runtime/runtime";
-import { encodeCpuProfile, type StackSample } from "./pprof";
+import { type CpuProfileInput, encodeCpuProfile } from "./pprof";
 import type { SpanTimeline } from "./span-timeline";
 
 /** 100 Hz, as Go's pprof: 1 ms sampling cost ~9% of throughput under load, 10 ms stays within the 3% budget (bench/profiling.ts). */
@@ -85,7 +85,7 @@ export function createCpuProfiler(
         // A sample's time is known to within half an interval, so spans are trimmed by that much before matching.
         const spanAt = timeline?.stop(intervalMs / 2);
         const offset = clockOffset(stacks, markStarted, markMs);
-        const samples: StackSample[] = stacks.map((stack) => {
+        const samples: CpuProfileInput["samples"] = stacks.map((stack) => {
           const span = spanAt && offset !== undefined ? spanAt(stack.timestamp * 1000 + offset) : undefined;
           const labels = span ? { ...identity, trace_id: span.traceId, span_id: span.spanId } : identity;
           return { frames: stack.frames, labels };

@@ -1,21 +1,9 @@
 import { Line, Location, Function as PprofFunction, Profile, Sample, StringTable, ValueType } from "pprof-format";
-
-export interface Frame {
-  name: string;
-  file: string;
-  line: number;
-  column: number;
-}
-
-export interface StackSample {
-  /** Innermost frame first, as JavaScriptCore reports it. */
-  frames: Frame[];
-  /** pprof labels for this sample (e.g. trace_id), if any. */
-  labels?: Record<string, string>;
-}
+import type { SampledStack, StackFrame } from "../runtime/runtime";
 
 export interface CpuProfileInput {
-  samples: StackSample[];
+  /** Sampled stacks' frames (innermost first), each with its pprof labels (e.g. trace_id), if any. */
+  samples: Array<Pick<SampledStack, "frames"> & { labels?: Record<string, string> }>;
   intervalNanos: number;
   startNanos: number;
   durationNanos: number;
@@ -40,7 +28,7 @@ export function encodeCpuProfile({
   const functionIds = new Map<string, number>();
   const locationIds = new Map<string, number>();
 
-  const functionId = (frame: Frame) => {
+  const functionId = (frame: StackFrame) => {
     const key = `${frame.name}\0${frame.file}`;
     let id = functionIds.get(key);
     if (id === undefined) {
@@ -52,7 +40,7 @@ export function encodeCpuProfile({
     return id;
   };
 
-  const locationId = (frame: Frame) => {
+  const locationId = (frame: StackFrame) => {
     const key = `${frame.name}\0${frame.file}\0${frame.line}\0${frame.column}`;
     let id = locationIds.get(key);
     if (id === undefined) {

@@ -37,10 +37,11 @@ function tree(stacks: string[][]): Node {
 const depthOf = (node: Node): number => 1 + Math.max(0, ...[...node.children.values()].map(depthOf));
 
 /** A warm colour that is stable per function name, as flame graphs customarily use. */
-function colour(name: string): string {
+export function colour(name: string): string {
   let hash = 0;
   for (const c of name) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
-  return `rgb(${205 + (hash % 50)},${80 + ((hash >> 8) % 120)},${40 + ((hash >> 16) % 40)})`;
+  // Unsigned shifts: the hash is a uint32, and `>>` would read its top bit as a sign (negative components).
+  return `rgb(${205 + (hash % 50)},${80 + ((hash >>> 8) % 120)},${40 + ((hash >>> 16) % 40)})`;
 }
 
 export function renderFlameGraph(stacks: string[][], title: string): string {
