@@ -1,50 +1,39 @@
-// Compiles each service into a standalone executable: `bun tools/build.ts` → dist/first, dist/second.
-// Two things need care inside `--compile` (see README "Binaries"):
-// - libsql picks its native addon with a computed `require(\`@libsql/${target}\`)`, which the bundler cannot
-//   follow; the plugin below rewrites it to the literal package of the build target, so the addon is embedded.
+// Compiles each service into a standalone executable: `bun tools/build.ts` → dist/first, dist/second, for the
+// machine it runs on (`npm run build`). tools/dist.ts builds the same way for every platform (`npm run dist`).
+// Two things need care inside `--compile` (see docs/distribution.md):
+// - the libSQL addon must be the build target's and embedded: tools/libsql-addon.ts.
 // - identifiers must keep their names (_one, _two, _fibo show in profiles): minify whitespace and syntax only.
 import { mkdirSync } from "node:fs";
-import type { BunPlugin } from "bun";
+import { embedLibsqlAddon, libsqlAddon } from "./libsql-addon";
+import { hostTarget, type Target } from "./targets";
 
 export const SERVICES = ["first", "second"] as const;
+export type ServiceName = (typeof SERVICES)[number];
 
-/** The libsql native package for the platform we build on (the only one whose addon is installed). */
-function libsqlNativePackage(): string {
-  const arch = { x64: "x64", arm64: "arm64" }[process.arch as string];
-  if (process.platform !== "linux" || !arch) {
-    throw new Error(`building binaries is set up for linux x64/arm64 (glibc), not ${process.platform}-${process.arch}`);
-  }
-  return `@libsql/linux-${arch}-gnu`;
+export interface BuildOptions {
+  /** Platform to build for; the host by default. */
+  target?: Target;
+  /** Precompile to JavaScriptCore bytecode (faster start-up); see `bytecodeWorks` in tools/dist.ts. */
+  bytecode?: boolean;
 }
 
-export const libsqlNativeAddon = (nativePackage = libsqlNativePackage()): BunPlugin => ({
-  name: "libsql-native-addon",
-  setup(build) {
-    build.onLoad({ filter: /[\\/]node_modules[\\/]libsql[\\/]index\.js$/ }, async ({ path }) => {
-      const source = await Bun.file(path).text();
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal source text being replaced
-      const computed = "require(`@libsql/${target}`)";
-      if (!source.includes(computed)) throw new Error(`libsql changed: ${computed} not found in ${path}`);
-      return { contents: source.replace(computed, `require(${JSON.stringify(nativePackage)})`), loader: "js" };
-    });
-  },
-});
-
-export async function buildService(service: (typeof SERVICES)[number], outDir = "dist"): Promise<string> {
-  const outfile = `${outDir}/${service}`;
+/** Builds `<outDir>/<service>` (`.exe` on Windows) and returns its path. */
+export async function buildService(service: ServiceName, outDir = "dist", options: BuildOptions = {}): Promise<string> {
+  const target = options.target ?? hostTarget();
+  const outfile = `${outDir}/${service}${target.exe}`;
   const result = await Bun.build({
     entrypoints: [`${service}/main.ts`],
-    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
+    compile: { outfile, target: target.bun, autoloadDotenv: false, autoloadBunfig: false },
     minify: { whitespace: true, syntax: true, identifiers: false },
     sourcemap: "linked",
     target: "bun",
     format: "esm",
-    bytecode: true,
+    bytecode: options.bytecode ?? true,
     define: { "process.env.NODE_ENV": JSON.stringify("production") },
-    plugins: [libsqlNativeAddon()],
+    plugins: [embedLibsqlAddon(libsqlAddon(target.libsql))],
   });
   if (!result.success) {
-    throw new AggregateError(result.logs, `building ${service} failed:\n${result.logs.join("\n")}`);
+    throw new AggregateError(result.logs, `building ${service} for ${target.name} failed:\n${result.logs.join("\n")}`);
   }
   return outfile;
 }

@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The Debian packages the test tiers use: a real HTTPBin (python3-httpbin, served by gunicorn through
 # tools/httpbin/app.py), promtool (prometheus), amtool (prometheus-alertmanager), the Prometheus Python client
-# (python3-prometheus-client: its strict OpenMetrics parser checks /metrics) and curl (the README's examples). Run
-# before `npm test` and the
-# other tiers (their `pre` scripts): as root it installs whatever is missing; otherwise it stops at once with the
-# one command to run.
+# (python3-prometheus-client: its strict OpenMetrics parser checks /metrics) and curl (the README's examples).
+# Run before `npm test` and the other tiers (their `pre` scripts) and by the README's set-up: as root it installs
+# whatever is missing; otherwise it stops at once with the one command to run.
 set -euo pipefail
 
 need=()

@@ -10,7 +10,7 @@ export function readYaml<T = unknown>(pathFromRoot: string): T {
   return Bun.YAML.parse(readFileSync(join(ROOT, pathFromRoot), "utf8")) as T;
 }
 
-/** The metric names the services expose on /metrics (README), plus Prometheus' own `up`. */
+/** The metric names the services expose on /metrics (docs/telemetry.md), plus Prometheus' own `up`. */
 export const ALLOWED_METRICS = new Set([
   ...[
     "http_server_request_duration_seconds",

@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitForOk } from "./ports";
+import { START_TIMEOUT_MS } from "./services";
 
 /** A process under test, with its output kept for assertions and failure messages. */
 export class Proc {
@@ -86,7 +87,7 @@ export async function startBinary(
   const url = `http://127.0.0.1:${port}`;
   try {
     await Promise.race([
-      waitForOk(`${url}/health`, 30_000),
+      waitForOk(`${url}/health`, START_TIMEOUT_MS),
       proc.exited.then(({ code }) => {
         throw new Error(`exited with ${code} before serving`);
       }),

@@ -1,5 +1,5 @@
 // Measured figures of the fault tier, printed as one Markdown table at the end of the run (stdout, and the file named
-// by TWINBIN_FAULTS_REPORT when set) so that the README can quote real numbers.
+// by TWINBIN_FAULTS_REPORT when set) so that docs/faults.md can quote real numbers.
 import { writeFileSync } from "node:fs";
 
 interface Row {
