@@ -24,8 +24,16 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 
 if (spawnSync("wrk", ["-v"]).error) {
-  console.error("bench:cost needs wrk (Debian/Ubuntu: apt-get install wrk)");
-  process.exit(1);
+  if (process.getuid?.() !== 0) {
+    console.error("bench:cost needs wrk. Install it with:\n  sudo apt-get update && sudo apt-get install -y wrk");
+    process.exit(1);
+  }
+  console.error("--- apt-get install wrk");
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "wrk"], {
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
 }
 
 const outDir = mkdtempSync(join(tmpdir(), "twinbin-refs-"));
