@@ -87,6 +87,7 @@ export async function startupSample(
   env: Record<string, string | undefined>,
   cwd: string,
   path = "/health",
+  timeoutMs = 10_000,
 ): Promise<{ ms: number; rssMiB: number }> {
   const port = await freePort();
   const began = performance.now();
@@ -101,7 +102,7 @@ export async function startupSample(
       try {
         if ((await fetch(`http://127.0.0.1:${port}${path}`)).status === 200) break;
       } catch {}
-      if (performance.now() - began > 10_000) throw new Error(`${file} did not answer within 10 s`);
+      if (performance.now() - began > timeoutMs) throw new Error(`${file} did not answer within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 1));
     }
     const ms = performance.now() - began;

@@ -20,7 +20,12 @@ describe("cutShort (shutdown)", () => {
   test("ends the profile in progress with what was sampled, and later ones at once", async () => {
     const profiler = createCpuProfiler(undefined, 1000);
     const capture = profiler.capture(60);
-    await Bun.sleep(100);
+    await Bun.sleep(20);
+    // JavaScript work for the sampler to record (an idle thread gives few samples on a busy machine).
+    const until = performance.now() + 100;
+    while (performance.now() < until) {
+      // spin
+    }
     profiler.cutShort();
     const profile = decodeProfile(await capture).profile;
     // A 60 s profile that reports well under 60 s of sampling was cut short, and it is still a whole profile.

@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { HttpError } from "../http/errors";
 import { type SampledStack, sampleCpu } from "../runtime/runtime";
-import { type CpuProfileInput, encodeCpuProfile } from "./pprof";
+import type { CpuProfileInput } from "./pprof";
 import type { SpanTimeline } from "./span-timeline";
 
 /** 100 Hz, as Go's pprof: 1 ms sampling cost ~9% of throughput under load, 10 ms stays within the 3% budget (bench/profiling.ts). */
@@ -90,6 +90,8 @@ export function createCpuProfiler(
           const labels = span ? { ...identity, trace_id: span.traceId, span_id: span.spanId } : identity;
           return { frames: stack.frames, labels };
         });
+        // The pprof encoder loads with the first profile: most processes are never profiled.
+        const { encodeCpuProfile } = await import("./pprof");
         const profile = encodeCpuProfile({
           samples,
           intervalNanos: intervalMicros * 1000,

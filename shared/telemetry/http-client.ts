@@ -19,7 +19,8 @@ function describe(input: RequestInfo | URL, init?: RequestInit) {
   const url = new URL(request.url);
   const attributes: Attributes = {
     "http.request.method": request.method,
-    "server.address": url.hostname,
+    // Semantic conventions want an IPv6 address without its URL brackets.
+    "server.address": url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
     "server.port": Number(url.port) || (url.protocol === "https:" ? 443 : 80),
   };
   return { request, url, attributes };
@@ -28,7 +29,7 @@ function describe(input: RequestInfo | URL, init?: RequestInit) {
 /**
  * A fetch that makes every outgoing call a CLIENT span (`METHOD`, stable HTTP semantic conventions, url.full with
  * query values redacted), injects traceparent/baggage, and records http.client.request.duration. Bun
- * auto-instruments nothing, so the shared upstream client (ky) is handed this.
+ * auto-instruments nothing, so the shared upstream client is handed this.
  */
 export function tracedFetch(
   tracer: Tracer | undefined,

@@ -52,21 +52,33 @@ interface UrlParts {
   query: string;
 }
 
-/** request.url split without `new URL` (measurably cheaper on the per-request path); always absolute here. */
+/**
+ * request.url split without `new URL` (measurably cheaper on the per-request path); always absolute here. The
+ * authority ends at the first "/", "?" or "#"; a fragment is never part of the path or query; an IPv6 host loses its
+ * brackets; an absent (or empty) port is the scheme's.
+ */
 export function splitUrl(url: string): UrlParts {
   const schemeEnd = url.indexOf("://");
   const scheme = url.slice(0, schemeEnd);
   const authorityStart = schemeEnd + 3;
-  let pathStart = url.indexOf("/", authorityStart);
-  if (pathStart < 0) pathStart = url.length;
-  const authority = url.slice(authorityStart, pathStart);
-  const queryStart = url.indexOf("?", pathStart);
-  const path = queryStart < 0 ? url.slice(pathStart) || "/" : url.slice(pathStart, queryStart) || "/";
-  const query = queryStart < 0 ? "" : (url.slice(queryStart + 1).split("#")[0] ?? "");
-  const colon = authority.startsWith("[") ? authority.indexOf(":", authority.indexOf("]")) : authority.lastIndexOf(":");
-  const host = colon < 0 ? authority : authority.slice(0, colon);
-  const port = colon < 0 ? (scheme === "https" ? 443 : 80) : Number(authority.slice(colon + 1));
-  return { scheme, host: host.replace(/^\[|\]$/g, ""), port, path, query };
+  let authorityEnd = authorityStart;
+  while (authorityEnd < url.length) {
+    const c = url.charCodeAt(authorityEnd);
+    if (c === 47 /* / */ || c === 63 /* ? */ || c === 35 /* # */) break;
+    authorityEnd++;
+  }
+  const fragmentStart = url.indexOf("#", authorityEnd);
+  const end = fragmentStart < 0 ? url.length : fragmentStart;
+  const queryStart = url.indexOf("?", authorityEnd);
+  const hasQuery = queryStart >= 0 && queryStart < end;
+  const path = url.slice(authorityEnd, hasQuery ? queryStart : end) || "/";
+  const query = hasQuery ? url.slice(queryStart + 1, end) : "";
+  const authority = url.slice(authorityStart, authorityEnd);
+  const bracket = authority.startsWith("[") ? authority.indexOf("]") : -1;
+  const colon = authority.indexOf(":", bracket + 1);
+  const host = bracket >= 0 ? authority.slice(1, bracket) : colon < 0 ? authority : authority.slice(0, colon);
+  const port = colon < 0 || colon === authority.length - 1 ? 0 : Number(authority.slice(colon + 1));
+  return { scheme, host, port: port || (scheme === "https" ? 443 : 80), path, query };
 }
 
 /** Low-cardinality error.type: our stable error code ("upstream_timeout"), else the exception class, else the status. */

@@ -1,65 +1,44 @@
-import { context, logs, SeverityNumber } from "@opentelemetry/api";
-import { OTLPLogExporter as OTLPJsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import { OTLPLogExporter as OTLPProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
+import { type Context, context } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
-import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
+import type { LogsPipeline } from "./logs-pipeline";
 import type { TelemetrySettings } from "./settings";
-
-const SEVERITY: Record<string, SeverityNumber> = {
-  trace: SeverityNumber.TRACE,
-  debug: SeverityNumber.DEBUG,
-  info: SeverityNumber.INFO,
-  warn: SeverityNumber.WARN,
-  error: SeverityNumber.ERROR,
-  fatal: SeverityNumber.FATAL,
-};
 
 /** A pino destination that also turns each (already redacted) JSON line into an OTLP log record. */
 export interface LogLineSink {
   write(line: string): void;
 }
 
-export interface LogsPipeline {
-  provider: LoggerProvider;
+export interface LogsExport {
+  provider: { shutdown(): Promise<void> };
   sink: LogLineSink;
 }
 
+/** Lines written while the pipeline loads (a few milliseconds at start-up) wait for it, up to this many. */
+const MAX_WAITING_LINES = 1000;
+
 /**
  * OTLP log export (OTEL_LOGS_EXPORTER=otlp). Lines keep going to stdout; this sink sees the same redacted JSON, so
- * what reaches the collector is exactly what the service printed, with the trace context of the request.
+ * what reaches the collector is exactly what the service printed, with the trace context of the request. The logs
+ * SDK and exporters load only when this export is on.
  */
-export function startLogs(settings: TelemetrySettings, resource: Resource): LogsPipeline | undefined {
+export function startLogs(settings: TelemetrySettings, resource: Resource): LogsExport | undefined {
   const otlp = settings.logs.otlp;
   if (!otlp) return undefined;
-  const config = { url: otlp.url, headers: otlp.headers };
-  const exporter = otlp.protocol === "http/json" ? new OTLPJsonLogExporter(config) : new OTLPProtoLogExporter(config);
-  const provider = new LoggerProvider({
-    resource,
-    processors: [new BatchLogRecordProcessor({ exporter, ...settings.logs.batch })],
+  let pipeline: LogsPipeline | undefined;
+  let waiting: [string, Context][] = [];
+  const loading = import("./logs-pipeline").then(({ startLogsPipeline }) => {
+    const started = startLogsPipeline(settings, resource, otlp);
+    for (const [line, context] of waiting) started.emit(line, context);
+    waiting = [];
+    pipeline = started;
+    return started;
   });
-  logs.setGlobalLoggerProvider(provider);
-  const logger = provider.getLogger("twinbin");
-
   return {
-    provider,
+    provider: { shutdown: () => loading.then((p) => p.provider.shutdown()) },
     sink: {
       write(line) {
-        let record: Record<string, unknown>;
-        try {
-          record = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          return;
-        }
-        const { level, msg, time, trace_id: _t, span_id: _s, ...attributes } = record;
-        const label = String(level);
-        logger.emit({
-          severityNumber: SEVERITY[label] ?? SeverityNumber.UNSPECIFIED,
-          severityText: label.toUpperCase(),
-          body: typeof msg === "string" ? msg : "",
-          timestamp: typeof time === "string" ? new Date(time) : new Date(),
-          attributes: attributes as Record<string, string>,
-          context: context.active(),
-        });
+        if (pipeline) pipeline.emit(line, context.active());
+        else if (waiting.length < MAX_WAITING_LINES) waiting.push([line, context.active()]);
       },
     },
   };

@@ -1,9 +1,8 @@
 import { type Meter, metrics } from "@opentelemetry/api";
-import { OTLPMetricExporter as OTLPJsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
-import { OTLPMetricExporter as OTLPProtoMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import type { Resource } from "@opentelemetry/resources";
 import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { FastHistogram, FastHistogramProducer } from "./fast-histogram";
+import { LazyMetricExporter } from "./lazy-metric-exporter";
 import { PrometheusEndpoint } from "./prometheus";
 import type { TelemetrySettings } from "./settings";
 
@@ -51,8 +50,11 @@ export function startMetrics(
     const config = { url: otlp.url, headers: otlp.headers };
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter:
-          otlp.protocol === "http/json" ? new OTLPJsonMetricExporter(config) : new OTLPProtoMetricExporter(config),
+        exporter: new LazyMetricExporter(async () =>
+          otlp.protocol === "http/json"
+            ? new (await import("@opentelemetry/exporter-metrics-otlp-http")).OTLPMetricExporter(config)
+            : new (await import("@opentelemetry/exporter-metrics-otlp-proto")).OTLPMetricExporter(config),
+        ),
         exportIntervalMillis: settings.metrics.exportIntervalMillis,
         exportTimeoutMillis: Math.min(30_000, settings.metrics.exportIntervalMillis),
         metricProducers,

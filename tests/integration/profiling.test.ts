@@ -38,6 +38,22 @@ async function loadUntil(until: Promise<unknown>, concurrency = 3, service = fir
   );
 }
 
+/**
+ * Starts a `seconds`-long profile and resolves once the service is taking it: a probe is then refused with 409. If
+ * the probe reached the profiler first (the long request is refused instead), it tries again.
+ */
+async function profileInProgress(service: Service, seconds: number): Promise<{ profiled: Promise<Response> }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const profiled = fetch(`${service.url}/debug/pprof/profile?seconds=${seconds}`);
+    await Bun.sleep(300);
+    const probe = await fetch(`${service.url}/debug/pprof/profile?seconds=1`);
+    await probe.arrayBuffer();
+    if (probe.status === 409) return { profiled };
+    await (await profiled).arrayBuffer();
+  }
+  throw new Error(`a ${seconds} s profile never started`);
+}
+
 const isChain = (stack: string[]) => {
   const i = stack.indexOf("_one");
   return i >= 0 && stack[i + 1] === "_two" && stack[i + 2] === "_fibo" && stack[i + 3] === "fibo";
@@ -92,12 +108,7 @@ describe(`GET /debug/pprof/profile (${RUNTIME})`, () => {
     const bins = await launchers();
     const service = await startBinary(bins.first, { OTEL_TRACES_EXPORTER: "none", LOG_LEVEL: "warn" });
     try {
-      const profiled = fetch(`${service.url}/debug/pprof/profile?seconds=60`);
-      // A second profile is refused while the first runs: proof that the 60 s one has begun.
-      for (let i = 0; i < 50; i++) {
-        if ((await fetch(`${service.url}/debug/pprof/profile?seconds=1`)).status === 409) break;
-        await Bun.sleep(100);
-      }
+      const { profiled } = await profileInProgress(service, 60);
       service.child.kill("SIGTERM");
       const response = await profiled;
       expect(response.status).toBe(200);

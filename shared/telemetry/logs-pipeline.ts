@@ -1,0 +1,64 @@
+import { type Context, logs, SeverityNumber } from "@opentelemetry/api";
+import { OTLPLogExporter as OTLPJsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
+import { OTLPLogExporter as OTLPProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
+import type { Resource } from "@opentelemetry/resources";
+import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
+import type { TelemetrySettings } from "./settings";
+
+const SEVERITY: Record<string, SeverityNumber> = {
+  trace: SeverityNumber.TRACE,
+  debug: SeverityNumber.DEBUG,
+  info: SeverityNumber.INFO,
+  warn: SeverityNumber.WARN,
+  error: SeverityNumber.ERROR,
+  fatal: SeverityNumber.FATAL,
+};
+
+// Loaded by ./logs only when OTEL_LOGS_EXPORTER=otlp: the logs SDK and its exporters stay out of start-up otherwise.
+
+export interface LogsPipeline {
+  provider: LoggerProvider;
+  /** One log record from one printed JSON line, in the context (trace) it was written in. */
+  emit(line: string, context: Context): void;
+}
+
+/**
+ * OTLP log export (OTEL_LOGS_EXPORTER=otlp). Lines keep going to stdout; this sink sees the same redacted JSON, so
+ * what reaches the collector is exactly what the service printed, with the trace context of the request.
+ */
+export function startLogsPipeline(
+  settings: TelemetrySettings,
+  resource: Resource,
+  otlp: NonNullable<TelemetrySettings["logs"]["otlp"]>,
+): LogsPipeline {
+  const config = { url: otlp.url, headers: otlp.headers };
+  const exporter = otlp.protocol === "http/json" ? new OTLPJsonLogExporter(config) : new OTLPProtoLogExporter(config);
+  const provider = new LoggerProvider({
+    resource,
+    processors: [new BatchLogRecordProcessor({ exporter, ...settings.logs.batch })],
+  });
+  logs.setGlobalLoggerProvider(provider);
+  const logger = provider.getLogger("twinbin");
+
+  return {
+    provider,
+    emit(line, context) {
+      let record: Record<string, unknown>;
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      const { level, msg, time, trace_id: _t, span_id: _s, ...attributes } = record;
+      const label = String(level);
+      logger.emit({
+        severityNumber: SEVERITY[label] ?? SeverityNumber.UNSPECIFIED,
+        severityText: label.toUpperCase(),
+        body: typeof msg === "string" ? msg : "",
+        timestamp: typeof time === "string" ? new Date(time) : new Date(),
+        attributes: attributes as Record<string, string>,
+        context,
+      });
+    },
+  };
+}
