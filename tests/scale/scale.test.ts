@@ -120,7 +120,7 @@ describe("scale-out topology (2× first, 2× second, agent → 2 gateways → Ja
     const seconds = (performance.now() - t0) / 1000;
     figure("chain requests (10% failing upstream, 5% slow)", `${phase1.length} in ${seconds.toFixed(1)} s`);
     const unexpected = phase1.filter((s) => (s.fate === "error" ? s.status !== 502 : s.status !== 200));
-    expect(unexpected.map((s) => `${s.fate}:${s.status}`)).toEqual([]);
+    expect(unexpected.map((s) => `${s.fate}:${s.status} ${s.body ?? ""}`)).toEqual([]);
 
     await settle();
     const found = await lookUp(

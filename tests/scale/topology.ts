@@ -91,6 +91,20 @@ export interface Jaeger extends Proc {
   grpcEndpoint: string;
 }
 
+/**
+ * Starts with fresh free ports, again (up to 3 times) when a port picked a moment ago was taken meanwhile by another
+ * process on this shared machine.
+ */
+async function withFreshPorts<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 3 || !String((error as Error).message).includes("address already in use")) throw error;
+    }
+  }
+}
+
 async function startJaeger(): Promise<Jaeger> {
   const ports = {
     JAEGER_OTLP_GRPC_PORT: await freePort(),
@@ -155,9 +169,10 @@ export async function startBalancer(name: string, servers: { name: string; port:
     "  balance roundrobin",
     "  option httpchk GET /ready",
     "  http-check expect status 200",
-    // A dead server refuses the check at once (down within ~0.4 s); a live one slowed by load gets 1 s to answer.
-    "  timeout check 1s",
-    "  default-server inter 200ms fall 2 rise 2",
+    // A dead server refuses the check at once (down after 3 checks, ~0.6 s); a live one whose /ready waits behind
+    // a burst of database calls gets 2 s to answer.
+    "  timeout check 2s",
+    "  default-server inter 200ms fall 3 rise 2",
     ...servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check`),
     "frontend stats",
     `  bind 127.0.0.1:${statsPort}`,
@@ -289,7 +304,7 @@ export async function startTopology(options: { upstreamUrl: string; sampling: Sa
   };
   try {
     const bins = await binaries();
-    const [sqld, jaeger] = await Promise.all([startSqld().then(track), startJaeger().then(track)]);
+    const [sqld, jaeger] = await Promise.all([startSqld().then(track), withFreshPorts(startJaeger).then(track)]);
     const gatewayEnv = {
       OTELCOL_BACKEND_ENDPOINT: jaeger.grpcEndpoint,
       OTELCOL_BACKEND_INSECURE: "true",
@@ -299,10 +314,14 @@ export async function startTopology(options: { upstreamUrl: string; sampling: Sa
       OTELCOL_SAMPLE_PERCENT: String(options.sampling.samplePercent),
     };
     const gateways = await Promise.all(
-      ["gateway-1", "gateway-2"].map((name) => startCollector(name, "gateway", gatewayEnv).then(track)),
+      ["gateway-1", "gateway-2"].map((name) =>
+        withFreshPorts(() => startCollector(name, "gateway", gatewayEnv)).then(track),
+      ),
     );
     const resolver = `{static: {hostnames: [${gateways.map((g) => `'127.0.0.1:${g.grpcPort}'`).join(", ")}]}}`;
-    const agent = track(await startCollector("agent", "agent", { OTELCOL_GATEWAY_RESOLVER: resolver }));
+    const agent = track(
+      await withFreshPorts(() => startCollector("agent", "agent", { OTELCOL_GATEWAY_RESOLVER: resolver })),
+    );
 
     const ports = async () => ({ port: await freePort(), admin: await freePort() });
     const secondPorts = [await ports(), await ports()];
@@ -324,12 +343,26 @@ export async function startTopology(options: { upstreamUrl: string; sampling: Sa
     // One after the other: both replicas of a service migrate the same fresh database at start-up.
     const seconds: Replica[] = [];
     for (const [i, p] of secondPorts.entries()) {
-      const env = { ...common, HTTPBIN_URL: options.upstreamUrl, UPSTREAM_TIMEOUT_MS: "4000" };
+      // The HTTPBin stand-in is ours here: it reads the trace id to pick its answer (docs/trust-boundaries.md).
+      const env = {
+        ...common,
+        HTTPBIN_URL: options.upstreamUrl,
+        PROPAGATE_TO: new URL(options.upstreamUrl).host,
+        UPSTREAM_TIMEOUT_MS: "4000",
+      };
       seconds.push(await startReplica(`second-${i + 1}`, bins.second, env, p));
     }
     const firsts: Replica[] = [];
     for (const [i, p] of firstPorts.entries()) {
-      const env = { ...common, SECOND_URL: secondBalancer.url, CHAIN_SLEEP_MAX_MS: "0", UPSTREAM_TIMEOUT_MS: "5000" };
+      // The test's client stands where an ingress would: first joins the trace it starts, so every request's
+      // trace id is known to the test.
+      const env = {
+        ...common,
+        SECOND_URL: secondBalancer.url,
+        CHAIN_SLEEP_MAX_MS: "0",
+        UPSTREAM_TIMEOUT_MS: "5000",
+        TRACE_CONTEXT_FROM_CLIENTS: "trust",
+      };
       firsts.push(await startReplica(`first-${i + 1}`, bins.first, env, p));
     }
     started.push({ stop: (signal) => Promise.all([...firsts, ...seconds].map((r) => r.service.stop(signal))) });

@@ -11,6 +11,8 @@ export interface Sent {
   status: number;
   startedAt: number;
   ms: number;
+  /** The start of the body of a response other than 200/502 (who answered, and why). */
+  body?: string;
 }
 
 /**
@@ -45,18 +47,20 @@ export async function chainRequest(url: string, fate: Fate, fates: Map<string, F
   const startedAt = Date.now();
   const t0 = performance.now();
   let status = 0;
+  let body: string | undefined;
   try {
     const response = await fetch(`${url}/`, {
       method: "POST",
       headers: { traceparent: `00-${traceId}-${parentSpanId}-01` },
       signal: AbortSignal.timeout(15_000),
     });
-    await response.arrayBuffer();
+    const text = await response.text();
     status = response.status;
-  } catch {
-    status = 0;
+    if (status !== 200 && status !== 502) body = text.slice(0, 160);
+  } catch (error) {
+    body = String(error);
   }
-  return { traceId, parentSpanId, fate, status, startedAt, ms: performance.now() - t0 };
+  return { traceId, parentSpanId, fate, status, startedAt, ms: performance.now() - t0, body };
 }
 
 /** Sends `total` requests with `concurrency` in flight; `fateOf(i)` picks each request's fate. */
