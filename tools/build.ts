@@ -13,7 +13,7 @@ export type ServiceName = (typeof SERVICES)[number];
 export interface BuildOptions {
   /** Platform to build for; the host by default. */
   target?: Target;
-  /** Precompile to JavaScriptCore bytecode (faster start-up); see `bytecodeWorks` in tools/dist.ts. */
+  /** Precompile to JavaScriptCore bytecode (faster start-up); see `BYTECODE_TARGETS` in tools/dist.ts. */
   bytecode?: boolean;
 }
 

@@ -56,7 +56,12 @@ function fetchAddon(pkg: string, version: string, into: string): void {
     const untar = spawnSync("tar", ["-xzf", tarball, "-C", scratch, "package/index.node"], { encoding: "utf8" });
     if (untar.status !== 0) throw new Error(`libSQL addon ${spec}: no package/index.node: ${untar.stderr.trim()}`);
     mkdirSync(join(into, ".."), { recursive: true });
-    renameSync(join(scratch, "package"), into);
+    try {
+      renameSync(join(scratch, "package"), into);
+    } catch (error) {
+      // Another build cached the same addon meanwhile: theirs is the same file.
+      if (!existsSync(join(into, "index.node"))) throw error;
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -74,7 +79,9 @@ export function libsqlAddon(pkg: string): string {
 
 /**
  * libsql picks its addon with a computed `require(\`@libsql/${target}\`)` that the bundler cannot follow; this
- * rewrites it to a literal path to `addon`, so exactly that file is embedded in the executable.
+ * rewrites it to a literal path to `addon`, so exactly that file is embedded in the executable. The target is
+ * fixed at build time, so libsql's run-time platform detection before it is skipped too: its libc check
+ * (`process.report.getReport()`) alone took ~40% of a binary's start-up.
  */
 export const embedLibsqlAddon = (addon: string): BunPlugin => ({
   name: "libsql-native-addon",
@@ -83,8 +90,15 @@ export const embedLibsqlAddon = (addon: string): BunPlugin => ({
       const source = await Bun.file(path).text();
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal source text being replaced
       const computed = "require(`@libsql/${target}`)";
-      if (!source.includes(computed)) throw new Error(`libsql changed: ${computed} not found in ${path}`);
-      return { contents: source.replace(computed, `require(${JSON.stringify(addon)})`), loader: "js" };
+      const detect = "function requireNative() {";
+      if (!source.includes(computed) || !source.includes(detect)) {
+        throw new Error(`libsql changed: ${computed} or ${detect} not found in ${path}`);
+      }
+      const literal = `require(${JSON.stringify(addon)})`;
+      return {
+        contents: source.replace(computed, literal).replace(detect, `${detect}\n  return ${literal};`),
+        loader: "js",
+      };
     });
   },
 });

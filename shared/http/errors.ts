@@ -20,6 +20,8 @@ export class HttpError extends Error {
 
 export const badRequest = (message: string) => new HttpError(400, "bad_request", message);
 export const notFound = (message: string) => new HttpError(404, "not_found", message);
+/** What a request no route matches answers. */
+export const noRoute = () => notFound("no route matches this request");
 /** What an unexpected failure answers: no detail, so nothing internal leaks. */
 export const internalError = () => new HttpError(500, "internal", "internal error");
 

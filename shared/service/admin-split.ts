@@ -1,4 +1,4 @@
-import { errorBody } from "../http/errors";
+import { errorResponse, noRoute } from "../http/errors";
 import type { FetchHandler } from "../runtime/runtime";
 
 /**
@@ -13,20 +13,16 @@ export function isAdminPath(url: string): boolean {
   return path === "/metrics" || path === "/debug/pprof" || path.startsWith("/debug/pprof/");
 }
 
-const notFound = () =>
-  new Response(JSON.stringify(errorBody("not_found", "no route matches this request")), {
-    status: 404,
-    headers: { "content-type": "application/json" },
-  });
+const noRouteResponse = () => errorResponse(noRoute());
 
 /** The public listener's handler: everything except the operational endpoints. */
 export const publicOnly =
   (handler: FetchHandler): FetchHandler =>
   (request, peer) =>
-    isAdminPath(request.url) ? Promise.resolve(notFound()) : handler(request, peer);
+    isAdminPath(request.url) ? Promise.resolve(noRouteResponse()) : handler(request, peer);
 
 /** The admin listener's handler: the operational endpoints only. */
 export const adminOnly =
   (handler: FetchHandler): FetchHandler =>
   (request, peer) =>
-    isAdminPath(request.url) ? handler(request, peer) : Promise.resolve(notFound());
+    isAdminPath(request.url) ? handler(request, peer) : Promise.resolve(noRouteResponse());

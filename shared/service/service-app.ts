@@ -1,6 +1,6 @@
 import { Elysia, ValidationError } from "elysia";
 import { databaseFailure } from "../database/database";
-import { errorBody, HttpError, internalError, notFound } from "../http/errors";
+import { errorBody, HttpError, internalError, noRoute } from "../http/errors";
 import { bodyTooLarge, parseJsonBody } from "../http/json-body";
 import { recordError, recordRoute } from "../http/outcome";
 import { describeValidation } from "../http/validation";
@@ -38,7 +38,7 @@ export function toHttpError(code: string | number, error: unknown): HttpError {
     const onBody = error.type === "body";
     return new HttpError(onBody ? 422 : 400, onBody ? "validation_failed" : "bad_request", describeValidation(error));
   }
-  if (code === "NOT_FOUND") return notFound("no route matches this request");
+  if (code === "NOT_FOUND") return noRoute();
   if (typeof code === "string" && PARSE_CODES.has(code)) {
     return new HttpError(400, "invalid_body", "the request body could not be parsed");
   }

@@ -6,14 +6,16 @@
 //
 // A stack that already runs and is healthy (tools/stack/start.sh by hand) is used as it is and left running.
 //
-// The services run on 5000/5001, the ports the Prometheus and Parca target files name, so those ports and the
-// stack's own (start.sh lists them) must be free.
+// The services run on 5000/5001, the ports the Prometheus and Parca target files name, and a webhook sink on 9099,
+// where observability/alertmanager.yml's receiver posts, so those ports and the stack's own (start.sh lists them)
+// must be free.
 //
 // This file runs only when asked for: named on `bun test`'s command line (`bun test tests/e2e`), from
 // `npm run test:e2e`, or with TWINBIN_E2E=1. A plain `bun test` / `npm test` skips it, since it needs the native
 // stack and fixed ports. TWINBIN_E2E=0 skips it always.
 //   TWINBIN_STACK_DIR, TWINBIN_STACK_RUN   as for the scripts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -31,7 +33,11 @@ const ALERTMANAGER = "http://127.0.0.1:9093";
 const PARCA = "http://127.0.0.1:7070";
 const COLLECTOR_METRICS = "http://127.0.0.1:8888/metrics";
 const HTTPBIN = "http://127.0.0.1:8080";
+const VICTORIALOGS = "http://127.0.0.1:9428";
+/** Where observability/alertmanager.yml's webhook receiver posts. */
+const WEBHOOK_PORT = 9099;
 const CHAIN_REQUESTS = 5;
+const FIB_REQUESTS = 3;
 /** What start.sh waits for: all answering means a stack started elsewhere runs. */
 const STACK_HEALTH = [
   `${HTTPBIN}/get`,
@@ -40,6 +46,7 @@ const STACK_HEALTH = [
   `${PROMETHEUS}/-/ready`,
   `${ALERTMANAGER}/-/ready`,
   `${PARCA}/api/targets`,
+  `${VICTORIALOGS}/health`,
 ];
 
 const SERVICE_ENV = {
@@ -48,13 +55,28 @@ const SERVICE_ENV = {
   HTTPBIN_URL: HTTPBIN,
   SECOND_URL: "http://127.0.0.1:5001",
   CHAIN_SLEEP_MAX_MS: "50",
-  LOG_LEVEL: "warn",
+  // Access-log lines (info) go to VictoriaLogs through the Collector.
+  LOG_LEVEL: "info",
+  OTEL_LOGS_EXPORTER: "otlp",
 };
 
 let first: Service | undefined;
 let second: Service | undefined;
 let stackStarted = false;
 let chainSentAt = 0;
+/** What Alertmanager's webhook receiver delivered (JSON bodies). */
+const notifications: WebhookPayload[] = [];
+let webhookSink: ReturnType<typeof Bun.serve> | undefined;
+
+interface WebhookPayload {
+  status: string;
+  alerts: {
+    status: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    generatorURL: string;
+  }[];
+}
 
 // ------------------------------------------------------------------------------------------------- helpers
 
@@ -136,6 +158,8 @@ async function cleanUp() {
   await Promise.all(services.map((s) => s.stop("SIGTERM", 5000)));
   for (const s of services) rmSync(s.cwd, { recursive: true, force: true });
   first = second = undefined;
+  await webhookSink?.stop(true);
+  webhookSink = undefined;
   if (stackStarted) {
     stackStarted = false;
     await stackScript("stop.sh").catch((error) => console.error(`stopping the stack: ${error}`));
@@ -164,6 +188,14 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
           console.log(await stackScript("start.sh"));
           stackStarted = true;
         }
+        webhookSink = Bun.serve({
+          hostname: "127.0.0.1",
+          port: WEBHOOK_PORT,
+          fetch: async (request) => {
+            notifications.push((await request.json()) as WebhookPayload);
+            return new Response("ok");
+          },
+        });
         second = await startBinary(bins.second, { ...SERVICE_ENV, PORT: "5001" });
         first = await startBinary(bins.first, { ...SERVICE_ENV, PORT: "5000" });
 
@@ -172,6 +204,10 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
           const response = await fetch(`${first.url}/`, { method: "POST" });
           const body = await response.text();
           if (response.status !== 200) throw new Error(`POST / → ${response.status}: ${body}`);
+        }
+        for (let i = 0; i < FIB_REQUESTS; i++) {
+          const response = await fetch(`${first.url}/fib/${10 + i}`);
+          if (response.status !== 200) throw new Error(`GET /fib → ${response.status}: ${await response.text()}`);
         }
       } catch (error) {
         await cleanUp();
@@ -315,6 +351,158 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
   );
 
   test(
+    "Prometheus exemplars: trace ids Jaeger has, each a SERVER span of the series' route",
+    async () => {
+      interface ExemplarSeries {
+        seriesLabels: Record<string, string>;
+        exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
+      }
+      const query = encodeURIComponent('http_server_request_duration_seconds_bucket{job="first"}');
+      const window = `start=${Math.floor(chainSentAt / 1000) - 60}&end=${Math.ceil(Date.now() / 1000) + 600}`;
+      const series = await poll("exemplars of first's server histogram in Prometheus", 45_000, async () => {
+        const { data } = await getJson<{ data: ExemplarSeries[] }>(
+          `${PROMETHEUS}/api/v1/query_exemplars?query=${query}&${window}`,
+        );
+        const routes = new Set(data.filter((s) => s.exemplars.length > 0).map((s) => s.seriesLabels.http_route));
+        if (!routes.has("/") || !routes.has("/fib/:n")) throw new Error(`exemplars for routes ${[...routes]}`);
+        return data;
+      });
+      interface Trace {
+        spans: { spanID: string; references?: unknown[]; tags: { key: string; value: unknown }[] }[];
+      }
+      let checked = 0;
+      for (const { seriesLabels, exemplars } of series) {
+        for (const { labels } of exemplars) {
+          expect(Object.keys(labels).sort()).toEqual(["span_id", "trace_id"]);
+          const trace = await poll(`trace ${labels.trace_id} in Jaeger`, 20_000, async () => {
+            const { data } = await getJson<{ data: Trace[] }>(`${JAEGER}/api/traces/${labels.trace_id}`);
+            if (!data[0]) throw new Error("not found");
+            return data[0];
+          });
+          const span = trace.spans.find((s) => s.spanID === labels.span_id);
+          if (!span) throw new Error(`trace ${labels.trace_id} has no span ${labels.span_id}`);
+          // first is where every request enters: its SERVER span is the trace's root.
+          expect(span.references ?? []).toEqual([]);
+          expect(span.tags.find((t) => t.key === "http.route")?.value).toBe(seriesLabels.http_route);
+          checked++;
+        }
+      }
+      console.log(`exemplars: ${checked} trace ids from Prometheus found in Jaeger, routes matching`);
+      expect(checked).toBeGreaterThanOrEqual(2);
+    },
+    { timeout: 90_000 },
+  );
+
+  test(
+    "span metrics: the Collector's call counts per route equal the requests sent; Jaeger's Monitor reads them",
+    async () => {
+      const query = `sum by (service_name, span_name) (otlp_traces_span_metrics_calls_total{span_kind="SPAN_KIND_SERVER", service_name=~"first|second"})`;
+      // Exact when this run started the stack; a stack that was already running has counted earlier requests too.
+      const expected = (n: number) => (stackStarted ? n : expect.any(Number));
+      const counts = await poll("span metrics in Prometheus for every request sent", 60_000, async () => {
+        const { data } = await getJson<PromVector>(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(query)}`);
+        const byRoute = Object.fromEntries(
+          data.result.map((r) => [`${r.metric.service_name} ${r.metric.span_name}`, Number(r.value[1])]),
+        );
+        const sent = {
+          "first POST /": CHAIN_REQUESTS,
+          "first GET /fib/:n": FIB_REQUESTS,
+          "second POST /": CHAIN_REQUESTS,
+        };
+        for (const [key, n] of Object.entries(sent)) {
+          if ((byRoute[key] ?? 0) < n) throw new Error(`calls ${JSON.stringify(byRoute)}`);
+        }
+        return byRoute;
+      });
+      expect(counts).toMatchObject({
+        "first POST /": expected(CHAIN_REQUESTS),
+        "first GET /fib/:n": expected(FIB_REQUESTS),
+        "second POST /": expected(CHAIN_REQUESTS),
+      });
+
+      interface MetricsAnswer {
+        metrics: {
+          labels: { name: string; value: string }[];
+          metricPoints: { gaugeValue?: { doubleValue?: number } }[];
+        }[];
+      }
+      const monitor = `${JAEGER}/api/metrics/calls?service=first&spanKind=server&groupByOperation=true&endTs=${Date.now() + 60_000}&lookback=900000&step=15000&ratePer=60000`;
+      const operations = await poll("Jaeger's Monitor API (calls per operation of first)", 60_000, async () => {
+        const answer = await getJson<MetricsAnswer>(monitor);
+        // A rate needs two scrapes after a change: the series' presence is what shows Jaeger reads Prometheus.
+        const names = answer.metrics
+          .filter((m) => m.metricPoints.length > 0)
+          .map((m) => m.labels.find((l) => l.name === "operation")?.value);
+        if (!names.includes("POST /")) throw new Error(`operations with call-rate points: ${JSON.stringify(names)}`);
+        return names;
+      });
+      expect(operations).toContain("POST /");
+    },
+    { timeout: 150_000 },
+  );
+
+  test(
+    "service graph: Jaeger's dependencies API has the edge first → second with one call per chain request",
+    async () => {
+      interface Dependency {
+        parent: string;
+        child: string;
+        callCount: number;
+      }
+      const url = `${JAEGER}/api/dependencies?endTs=${Date.now() + 60_000}&lookback=3600000`;
+      const edge = await poll("first → second in Jaeger's dependencies", 30_000, async () => {
+        const { data } = await getJson<{ data: Dependency[] }>(url);
+        const found = data.find((d) => d.parent === "first" && d.child === "second");
+        if (!found || found.callCount < CHAIN_REQUESTS) throw new Error(`dependencies ${JSON.stringify(data)}`);
+        return found;
+      });
+      expect(edge.callCount).toEqual(stackStarted ? CHAIN_REQUESTS : expect.any(Number));
+    },
+    { timeout: 45_000 },
+  );
+
+  test(
+    "logs: one chain request's lines from both services are in VictoriaLogs by its trace id, no secret in them",
+    async () => {
+      const traceId = randomBytes(16).toString("hex");
+      const secret = `s3cret-${randomBytes(6).toString("hex")}`;
+      const response = await fetch(`${(first as Service).url}/?api_key=${secret}`, {
+        method: "POST",
+        headers: {
+          traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+          authorization: `Bearer ${secret}`,
+        },
+      });
+      expect(response.status).toBe(200);
+
+      const query = `${VICTORIALOGS}/select/logsql/query?query=${encodeURIComponent(`trace_id:${traceId}`)}`;
+      const lines = await poll(`log lines of trace ${traceId} in VictoriaLogs (${query})`, 30_000, async () => {
+        const response = await fetch(query, { signal: AbortSignal.timeout(10_000) });
+        const text = await response.text();
+        if (!response.ok) throw new Error(`${response.status}: ${text.slice(0, 300)}`);
+        const found = text
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => JSON.parse(l) as Record<string, string>);
+        const services = new Set(found.map((l) => l["service.name"]));
+        if (!services.has("first") || !services.has("second")) throw new Error(`lines: ${text.slice(0, 500)}`);
+        return found;
+      });
+      for (const line of lines) {
+        expect(line.trace_id).toBe(traceId);
+        expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
+        expect(JSON.stringify(line)).not.toContain(secret);
+      }
+      // Each service's lines belong to its own spans.
+      const spansOf = (service: string) =>
+        new Set(lines.filter((l) => l["service.name"] === service).map((l) => l.span_id));
+      expect([...spansOf("first")].some((id) => spansOf("second").has(id))).toBe(false);
+      console.log(`logs: ${lines.length} lines of one chain request found in VictoriaLogs by trace_id`);
+    },
+    { timeout: 45_000 },
+  );
+
+  test(
     "Parca: first's process_cpu profile under /fib/25 load has _one → _two → _fibo",
     async () => {
       const service = first as Service;
@@ -419,7 +607,21 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
       // first still serves: no fresh alert for it.
       const alerts = await getJson<AmAlert[]>(`${ALERTMANAGER}/api/v2/alerts?filter=${filter}`);
       expect(alerts.filter((a) => a.labels.job === "first" && Date.parse(a.startsAt) >= stoppedAt)).toEqual([]);
+
+      // The receiver's webhook: the notification with its summary, runbook and a link back to Prometheus.
+      const notified = await poll("the TwinbinServiceDown notification at the webhook sink", 30_000, async () => {
+        const found = notifications
+          .flatMap((n) => n.alerts)
+          .find(
+            (a) => a.labels.alertname === "TwinbinServiceDown" && a.labels.job === "second" && a.status === "firing",
+          );
+        if (!found) throw new Error(`${notifications.length} notifications so far`);
+        return found;
+      });
+      expect(notified.annotations.summary).toBe("second is down");
+      expect(notified.annotations.runbook).toContain("curl http://127.0.0.1:5001/health");
+      expect(notified.generatorURL).toStartWith(`${PROMETHEUS}/graph?`);
     },
-    { timeout: 150_000 },
+    { timeout: 180_000 },
   );
 });

@@ -7,6 +7,7 @@
 #   OpenTelemetry Collector 0.161.0   ocb (go install …/cmd/builder) + observability/otelcol-builder.yaml
 #   Jaeger v2.13.0                    module github.com/jaegertracing/jaeger v1.76.0 (the same release), ./cmd/jaeger
 #   Parca v0.28.0                     module github.com/parca-dev/parca v0.28.0, ./cmd/parca
+#   VictoriaLogs v1.52.1              go install github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs@v1.52.1
 # `go install mod/cmd@version` cannot build the last two here (Jaeger's go.mod has replace directives; the
 # proxy refuses Parca's @v/list), so each is built inside a writable copy of its downloaded module source,
 # with that module's own go.mod/go.sum. Go builds run one after the other (memory); GOFLAGS is left alone, so
@@ -16,7 +17,7 @@
 # ca-certificates (for Go's downloads), each only if missing.
 #
 # Layout of ${TWINBIN_STACK_DIR:-$HOME/.cache/twinbin/stack}:
-#   bin/      otelcol jaeger parca, and links to the Debian tools: prometheus promtool alertmanager amtool gunicorn
+#   bin/      otelcol jaeger parca victoria-logs, and links to the Debian tools: prometheus promtool alertmanager amtool gunicorn
 #   stamps/   one file per built tool holding what it was built from; a tool is rebuilt when it differs
 #   tools/    ocb (the Collector builder)
 #   build/    scratch space during a build (removed afterwards)
@@ -37,6 +38,8 @@ JAEGER_MODULE=github.com/jaegertracing/jaeger
 JAEGER_MODULE_VERSION=v1.76.0
 PARCA_MODULE=github.com/parca-dev/parca
 PARCA_VERSION=v0.28.0
+VICTORIALOGS_MODULE=github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs
+VICTORIALOGS_VERSION=v1.52.1
 
 step() { printf -- '--- %s\n' "$*"; }
 die() {
@@ -193,12 +196,29 @@ build_parca() {
   rm -rf "$SCRATCH/parca"
 }
 
+# VictoriaLogs installs as a plain `go install` (cgo: its zstd binding needs a C compiler, as Go builds have here).
+build_victorialogs() {
+  local want="victoria-logs $VICTORIALOGS_MODULE@$VICTORIALOGS_VERSION"
+  if current victoria-logs "$want"; then
+    step "VictoriaLogs $VICTORIALOGS_VERSION: up to date"
+    return
+  fi
+  step "VictoriaLogs $VICTORIALOGS_VERSION: go install $VICTORIALOGS_MODULE@$VICTORIALOGS_VERSION"
+  mkdir -p "$SCRATCH/victoria-logs"
+  timed "VictoriaLogs $VICTORIALOGS_VERSION (go install)" \
+    env GOBIN="$SCRATCH/victoria-logs" "$GO" install "$VICTORIALOGS_MODULE@$VICTORIALOGS_VERSION"
+  mv -f "$SCRATCH/victoria-logs/victoria-logs" "$BIN/victoria-logs"
+  stamp victoria-logs "$want"
+  rm -rf "$SCRATCH/victoria-logs"
+}
+
 step "stack directory: $STACK_DIR ($("$GO" version))"
 t_all=$SECONDS
 timed "Debian packages" install_debian
 timed "Collector" build_otelcol
 timed "Jaeger" build_jaeger
 timed "Parca" build_parca
+timed "VictoriaLogs" build_victorialogs
 rmdir "$SCRATCH" 2>/dev/null || true
 
 step "installed"
@@ -206,6 +226,7 @@ printf '  %-13s %s\n' \
   otelcol "$("$BIN/otelcol" --version)" \
   jaeger "$("$BIN/jaeger" version 2>/dev/null | tail -n 1)" \
   parca "$("$BIN/parca" --version)" \
+  victoria-logs "$(cat "$STAMPS/victoria-logs")" \
   prometheus "$("$BIN/prometheus" --version 2>&1 | head -n 1)" \
   alertmanager "$("$BIN/alertmanager" --version 2>&1 | head -n 1)" \
   gunicorn "$("$BIN/gunicorn" --version 2>&1 | head -n 1)"

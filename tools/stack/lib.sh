@@ -10,9 +10,9 @@ LOGS=$RUN/logs
 
 # Every backend, in start order, and a word its command line contains (checked before a pid is signalled, so
 # that a pid file outliving its process never kills an unrelated one that reused the pid).
-SERVICES=(httpbin jaeger otelcol prometheus alertmanager parca)
+SERVICES=(httpbin jaeger victorialogs otelcol prometheus alertmanager parca)
 declare -A CMDLINE_WORD=(
-  [httpbin]=gunicorn [jaeger]=jaeger [otelcol]=otelcol
+  [httpbin]=gunicorn [jaeger]=jaeger [victorialogs]=victoria-logs [otelcol]=otelcol
   [prometheus]=prometheus [alertmanager]=alertmanager [parca]=parca
 )
 

@@ -4,8 +4,9 @@
 #
 #   HTTPBin       :8080                   tools/httpbin/app.py under gunicorn
 #   Jaeger        :16686 UI/API, :14317/:14318 OTLP in, :14133 health, :18888 metrics   observability/jaeger.yaml
+#   VictoriaLogs  :9428 OTLP logs in, LogsQL, UI at /select/vmui/   (flags below)
 #   Collector     :4317/:4318 OTLP in, :13133 health, :8888 own metrics, :8889 OTLP metrics   observability/otelcol.yaml
-#   Prometheus    :9090                   observability/prometheus.yml (targets/*.json: first :5000, second :5001)
+#   Prometheus    :9090                   observability/prometheus.yml, exemplar storage on (targets/*.json: first :5000, second :5001)
 #   Alertmanager  :9093                   observability/alertmanager.yml
 #   Parca         :7070                   observability/parca.yaml
 #
@@ -26,6 +27,7 @@ DATA=$RUN/data
 declare -A PORTS=(
   [httpbin]="8080"
   [jaeger]="14317 14318 16686 16685 14133 18888"
+  [victorialogs]="9428"
   [otelcol]="4317 4318 13133 8888 8889"
   [prometheus]="9090"
   [alertmanager]="9093"
@@ -35,6 +37,7 @@ declare -A PORTS=(
 declare -A HEALTH=(
   [httpbin]="http://127.0.0.1:8080/get"
   [jaeger]="http://127.0.0.1:14133/status http://127.0.0.1:16686/api/services"
+  [victorialogs]="http://127.0.0.1:9428/health"
   [otelcol]="http://127.0.0.1:13133/"
   [prometheus]="http://127.0.0.1:9090/-/ready"
   [alertmanager]="http://127.0.0.1:9093/-/ready"
@@ -52,7 +55,7 @@ fail() {
 }
 
 # ------------------------------------------------------------------------------------------------ preconditions
-for tool in otelcol jaeger parca prometheus alertmanager gunicorn; do
+for tool in otelcol jaeger victoria-logs parca prometheus alertmanager gunicorn; do
   [ -x "$BIN/$tool" ] || fail "$BIN/$tool is missing: run tools/stack/install.sh (TWINBIN_STACK_DIR=$STACK_DIR)"
 done
 command -v curl >/dev/null || fail "curl is missing: run tools/stack/install.sh"
@@ -81,7 +84,7 @@ fi
 
 # ------------------------------------------------------------------------------------------------------ start
 rm -rf "$DATA"
-mkdir -p "$PIDS" "$LOGS" "$DATA/prometheus" "$DATA/alertmanager" "$DATA/parca/debuginfo"
+mkdir -p "$PIDS" "$LOGS" "$DATA/prometheus" "$DATA/alertmanager" "$DATA/parca/debuginfo" "$DATA/victorialogs"
 
 started=()
 ok=0
@@ -124,8 +127,11 @@ wait_healthy() {
 launch jaeger "$DATA" "$BIN/jaeger" --config "$OBS/jaeger.yaml"
 launch httpbin "$ROOT/tools/httpbin" "$BIN/gunicorn" --chdir "$ROOT/tools/httpbin" -k gthread --threads 32 \
   -b 127.0.0.1:8080 app:application
+# Exemplar storage: the services' duration histograms carry trace ids (scraped as OpenMetrics, which Prometheus
+# asks for first). The external URL is what alerts' generatorURL links point at.
 launch prometheus "$DATA" "$BIN/prometheus" --config.file="$OBS/prometheus.yml" \
-  --storage.tsdb.path="$DATA/prometheus" --web.listen-address=127.0.0.1:9090
+  --storage.tsdb.path="$DATA/prometheus" --web.listen-address=127.0.0.1:9090 \
+  --web.external-url=http://127.0.0.1:9090 --enable-feature=exemplar-storage
 # --cluster.listen-address= turns off the gossip listener (0.0.0.0:9094 by default).
 launch alertmanager "$DATA" "$BIN/alertmanager" --config.file="$OBS/alertmanager.yml" \
   --storage.path="$DATA/alertmanager" --web.listen-address=127.0.0.1:9093 --cluster.listen-address=
@@ -133,10 +139,15 @@ launch alertmanager "$DATA" "$BIN/alertmanager" --config.file="$OBS/alertmanager
 launch parca "$DATA" "$BIN/parca" --config-path="$OBS/parca.yaml" --http-address=127.0.0.1:7070 \
   --debuginfod-upstream-servers= --debuginfo-cache-dir="$DATA/parca/debuginfo"
 
+# The Collector exports logs to VictoriaLogs.
+launch victorialogs "$DATA" "$BIN/victoria-logs" -storageDataPath="$DATA/victorialogs" \
+  -httpListenAddr=127.0.0.1:9428 -retentionPeriod=7d
+
 wait_healthy jaeger
+wait_healthy victorialogs
 launch otelcol "$DATA" "$BIN/otelcol" --config "$OBS/otelcol.yaml"
 for name in httpbin otelcol prometheus alertmanager parca; do wait_healthy "$name"; done
 
 ok=1
-printf 'stack: up in %d ms (stop: tools/stack/stop.sh). Jaeger http://127.0.0.1:16686  Prometheus http://127.0.0.1:9090  Alertmanager http://127.0.0.1:9093  Parca http://127.0.0.1:7070  HTTPBin http://127.0.0.1:8080  OTLP http://127.0.0.1:4318\n' \
+printf 'stack: up in %d ms (stop: tools/stack/stop.sh). Jaeger http://127.0.0.1:16686  Prometheus http://127.0.0.1:9090  VictoriaLogs http://127.0.0.1:9428/select/vmui/  Alertmanager http://127.0.0.1:9093  Parca http://127.0.0.1:7070  HTTPBin http://127.0.0.1:8080  OTLP http://127.0.0.1:4318\n' \
   $(($(now_ms) - T0))
