@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { buildService } from "../../tools/build";
+import { runScopedTempDir } from "./temp-dirs";
 
 let built: Promise<{ first: string; second: string }> | undefined;
 
@@ -11,9 +9,7 @@ let built: Promise<{ first: string; second: string }> | undefined;
  */
 export function binaries() {
   built ??= (async () => {
-    const outDir = mkdtempSync(join(tmpdir(), "twinbin-dist-"));
-    // ~240 MB a run: gone when the test process ends.
-    process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
+    const outDir = runScopedTempDir("twinbin-dist-"); // ~240 MB a run
     const [first, second] = await Promise.all([buildService("first", outDir), buildService("second", outDir)]);
     return { first, second };
   })();

@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runScopedTempDir } from "./temp-dirs";
 
 const REPO = join(import.meta.dir, "../..");
 
@@ -15,8 +14,7 @@ export function releaseDir(): string {
   if (built) return built;
   built = process.env.TWINBIN_RELEASE_DIR;
   if (built) return built;
-  const outDir = mkdtempSync(join(tmpdir(), "twinbin-release-"));
-  process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
+  const outDir = runScopedTempDir("twinbin-release-"); // ~1.6 GB
   const started = performance.now();
   const dist = spawnSync("bun", ["tools/dist.ts", "--out", outDir], { cwd: REPO, encoding: "utf8" });
   if (dist.status !== 0) throw new Error(`npm run dist failed (${dist.status}):\n${dist.stdout}\n${dist.stderr}`);
