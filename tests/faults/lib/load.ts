@@ -102,8 +102,8 @@ export function percentile(values: number[], p: number): number {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Resolves once `count()` reaches `atLeast`, checked every 50 ms; throws naming `what` after `timeoutMs`. Waiting
- * for a number of requests, not a fixed time, keeps a scenario meaningful on a loaded machine.
+ * Resolves once `count()` reaches `atLeast`, checked every 50 ms; throws naming `what` after `timeoutMs`. After a
+ * scenario's usual load time, waiting for a number of requests keeps it as meaningful on a loaded machine.
  */
 export async function untilCount(what: string, count: () => number, atLeast: number, timeoutMs = 25_000) {
   const deadline = performance.now() + timeoutMs;

@@ -95,6 +95,7 @@ export function database() {
         next: (i) => post(first.url, i, "streamed"),
       });
       const acknowledgedSoFar = () => load.outcomes.filter((o) => o.status === 201).length;
+      await sleep(1500);
       await untilCount("writes acknowledged before the kill", acknowledgedSoFar, 50);
       const killed = performance.now();
       await first.stop("SIGKILL");

@@ -49,14 +49,16 @@ export function secondKilled() {
       const { second, first, load } = await chainUnderLoad(secondEnv, "info");
       try {
         const answeredSince = (from: number) => load.outcomes.filter((o) => o.start >= from).length;
+        await sleep(2000);
         await untilCount("answers before the kill", () => answeredSince(0), 20);
         const killed = performance.now();
         await second.stop("SIGKILL");
+        await sleep(3000);
         await untilCount("answers while second is down", () => answeredSince(killed), 20);
         const restarting = performance.now();
         const back = await start("second", secondEnv, second.cwd);
         const returned = performance.now();
-        await sleep(RECOVERY_LIMIT_MS);
+        await sleep(RECOVERY_LIMIT_MS + 2000);
         await untilCount("answers after the recovery limit", () => answeredSince(returned + RECOVERY_LIMIT_MS), 20);
         const outcomes = await load.stop();
 
@@ -122,10 +124,12 @@ export function secondKilled() {
       const { second, first, load } = await chainUnderLoad({ HTTPBIN_URL: httpbin.url, LOG_LEVEL: "warn" }, "warn");
       try {
         const answeredSince = (from: number) => load.outcomes.filter((o) => o.start >= from).length;
+        await sleep(1000);
         await untilCount("answers before the freeze", () => answeredSince(0), 20);
         const frozen = performance.now();
         second.child.kill("SIGSTOP");
         // At least one timed-out request per loop.
+        await sleep(UPSTREAM_TIMEOUT_MS * 2 + 500);
         await untilCount("answers while second is frozen", () => answeredSince(frozen), 4);
         const thawed = performance.now();
         second.child.kill("SIGCONT");

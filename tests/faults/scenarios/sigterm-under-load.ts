@@ -59,6 +59,7 @@ export function sigtermUnderLoad() {
         ...Array.from({ length: FRESH_LOOPS }, () => loop(fresh, "one connection per request")),
       ];
 
+      await sleep(3000);
       await untilCount("requests answered before SIGTERM", () => outcomes.filter((o) => o.status > 0).length, 150);
       const signalled = performance.now();
       const exit = await first.stop("SIGTERM", 30_000);
