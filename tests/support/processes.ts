@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { freePort, waitForOk } from "./ports";
 import { START_TIMEOUT_MS } from "./services";
+import { runScopedTempDir } from "./temp-dirs";
 
 /** A process under test, with its output kept for assertions and failure messages. */
 export class Proc {
@@ -54,8 +52,8 @@ export class Proc {
   }
 }
 
-/** A fresh empty directory under the system temp dir, with no node_modules anywhere above it. */
-export const emptyDir = (prefix = "twinbin-") => mkdtempSync(join(tmpdir(), prefix));
+/** A fresh empty directory under the system temp dir, with no node_modules anywhere above it; removed after the run. */
+export const emptyDir = (prefix = "twinbin-") => runScopedTempDir(prefix);
 
 export function spawnProc(name: string, command: string, args: string[], env: Record<string, string>, cwd: string) {
   const child = spawn(command, args, {
