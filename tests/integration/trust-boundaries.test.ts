@@ -1,39 +1,20 @@
 // Trust boundaries for trace context, on the compiled binaries (or under Deno) with a real HTTPBin that echoes the
 // headers it receives: what clients send stops at first, nothing reaches the third party.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Httpbin, startHttpbin } from "../support/httpbin";
-import { OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver";
-import { emptyDir, type Service, spawnProc, startBinary } from "../support/processes";
-import { launchers } from "../support/services";
+import { describe, expect, test } from "bun:test";
+import { chainFixture } from "../support/chain";
+import type { OtlpReceiver, ReceivedSpan } from "../support/otlp-receiver";
+import { emptyDir, type Service, spawnProc } from "../support/processes";
 
 const SERVER = 2;
 const CLIENT = 3;
 
-let httpbin: Httpbin;
-let bins: { first: string[]; second: string[] };
-const running: Service[] = [];
-const receivers: OtlpReceiver[] = [];
-
-beforeAll(async () => {
-  [httpbin, bins] = await Promise.all([startHttpbin(), launchers()]);
-});
-
-afterAll(async () => {
-  await Promise.all(running.map((s) => s.stop("SIGKILL")));
-  await Promise.all(receivers.map((r) => r.stop()));
-  await httpbin?.stop("SIGKILL");
-});
+const services = chainFixture();
 
 /** first → second → HTTPBin, exporting to a fresh receiver; `env` applies to both services. */
 async function chain(env: Record<string, string> = {}) {
-  const otlp = new OtlpReceiver().start();
-  receivers.push(otlp);
-  const common = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: "50", ...env };
-  const second = await startBinary(bins.second, { HTTPBIN_URL: httpbin.url, ...common });
-  running.push(second);
-  const first = await startBinary(bins.first, { SECOND_URL: second.url, CHAIN_SLEEP_MAX_MS: "0", ...common });
-  running.push(first);
-  return { otlp, first, second };
+  const otlp = services.receiver();
+  const started = await services.chain(otlp, { OTEL_BSP_SCHEDULE_DELAY: "50", CHAIN_SLEEP_MAX_MS: "0", ...env });
+  return { otlp, ...started };
 }
 
 const CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -171,8 +152,8 @@ describe("other policies", () => {
   test("invalid OTEL_PROPAGATORS and TRACE_CONTEXT_FROM_CLIENTS stop start-up with one line naming both", async () => {
     const proc = spawnProc(
       "first",
-      bins.first[0] as string,
-      bins.first.slice(1),
+      services.bins.first[0] as string,
+      services.bins.first.slice(1),
       { OTEL_PROPAGATORS: "tracecontext,b3", TRACE_CONTEXT_FROM_CLIENTS: "sometimes" },
       emptyDir(),
     );

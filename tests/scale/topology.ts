@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { builtBinary } from "../observability/helpers";
 import { binaries } from "../support/binaries";
 import { freePort, waitForOk } from "../support/ports";
-import { emptyDir, type Proc, type Service, spawnProc, startBinary } from "../support/processes";
+import { emptyDir, type Proc, type Service, spawnProc, startBinary, startedOrExplain } from "../support/processes";
 import { type Sqld, startSqld } from "../support/sqld";
 
 const REPO = join(import.meta.dir, "../..");
@@ -70,20 +70,6 @@ export async function startCollector(
     metricsUrl: `http://127.0.0.1:${p.metrics}/metrics`,
     restart: () => startCollector(name, tier, env, p),
   });
-}
-
-async function startedOrExplain(proc: Proc, healthUrl: string, timeoutMs = 30_000) {
-  try {
-    await Promise.race([
-      waitForOk(healthUrl, timeoutMs),
-      proc.exited.then(({ code }) => {
-        throw new Error(`exited with ${code}`);
-      }),
-    ]);
-  } catch (error) {
-    await proc.stop("SIGKILL");
-    throw new Error(`${proc.name} did not start: ${(error as Error).message}\n${proc.output()}`);
-  }
 }
 
 export interface Jaeger extends Proc {
