@@ -60,6 +60,13 @@ const SERVICE_ENV = {
   OTEL_LOGS_EXPORTER: "otlp",
 };
 
+/**
+ * This run's service.instance.id per service: anything else on the machine that exports to 127.0.0.1:4318 while
+ * the stack runs (another checkout's tests, a service started by hand) lands in the same backends.
+ */
+const RUN_ID = randomBytes(4).toString("hex");
+const instance = (service: string) => ({ OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=e2e-${service}-${RUN_ID}` });
+
 let first: Service | undefined;
 let second: Service | undefined;
 let stackStarted = false;
@@ -196,8 +203,8 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
             return new Response("ok");
           },
         });
-        second = await startBinary(bins.second, { ...SERVICE_ENV, PORT: "5001" });
-        first = await startBinary(bins.first, { ...SERVICE_ENV, PORT: "5000" });
+        second = await startBinary(bins.second, { ...SERVICE_ENV, ...instance("second"), PORT: "5001" });
+        first = await startBinary(bins.first, { ...SERVICE_ENV, ...instance("first"), PORT: "5000" });
 
         chainSentAt = Date.now();
         for (let i = 0; i < CHAIN_REQUESTS; i++) {
@@ -396,9 +403,8 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
   test(
     "span metrics: the Collector's call counts per route equal the requests sent; Jaeger's Monitor reads them",
     async () => {
-      const query = `sum by (service_name, span_name) (otlp_traces_span_metrics_calls_total{span_kind="SPAN_KIND_SERVER", service_name=~"first|second"})`;
-      // Exact when this run started the stack; a stack that was already running has counted earlier requests too.
-      const expected = (n: number) => (stackStarted ? n : expect.any(Number));
+      // This run's instances only (their service.instance.id becomes exported_instance).
+      const query = `sum by (service_name, span_name) (otlp_traces_span_metrics_calls_total{span_kind="SPAN_KIND_SERVER", exported_instance=~"e2e-.*-${RUN_ID}"})`;
       const counts = await poll("span metrics in Prometheus for every request sent", 60_000, async () => {
         const { data } = await getJson<PromVector>(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(query)}`);
         const byRoute = Object.fromEntries(
@@ -414,10 +420,10 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
         }
         return byRoute;
       });
-      expect(counts).toMatchObject({
-        "first POST /": expected(CHAIN_REQUESTS),
-        "first GET /fib/:n": expected(FIB_REQUESTS),
-        "second POST /": expected(CHAIN_REQUESTS),
+      expect(counts).toEqual({
+        "first POST /": CHAIN_REQUESTS,
+        "first GET /fib/:n": FIB_REQUESTS,
+        "second POST /": CHAIN_REQUESTS,
       });
 
       interface MetricsAnswer {
@@ -456,7 +462,10 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
         if (!found || found.callCount < CHAIN_REQUESTS) throw new Error(`dependencies ${JSON.stringify(data)}`);
         return found;
       });
-      expect(edge.callCount).toEqual(stackStarted ? CHAIN_REQUESTS : expect.any(Number));
+      // At least this run's chain requests: Jaeger counts every trace it holds, including those of any other
+      // process on the machine that exported to the stack meanwhile (its API cannot filter by instance).
+      console.log(`service graph: first → second callCount ${edge.callCount} (this run sent ${CHAIN_REQUESTS})`);
+      expect(edge.callCount).toBeGreaterThanOrEqual(CHAIN_REQUESTS);
     },
     { timeout: 45_000 },
   );
