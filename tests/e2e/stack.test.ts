@@ -420,7 +420,8 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
         }
         return byRoute;
       });
-      expect(counts).toEqual({
+      // (Span names other than these, e.g. a bare "GET" for a 404 of a probe, may show up with their own counts.)
+      expect(counts).toMatchObject({
         "first POST /": CHAIN_REQUESTS,
         "first GET /fib/:n": FIB_REQUESTS,
         "second POST /": CHAIN_REQUESTS,
