@@ -1,7 +1,7 @@
 // What the chart's resource requests and limits are sized from: RSS and CPU of the compiled first and second,
 // idle and under load, with the settings the chart uses (sqld over HTTP, OTLP export, ADMIN_PORT, 100% traced).
 //   load A: GET /fib/20 on first, wrk -t1 -c50 (CPU-bound: what one replica costs flat out)
-//   load B: POST / chain, 64 in flight, CHAIN_SLEEP_MAX_MS=0 (first → second → HTTPBin → sqld-free path)
+//   load B: POST / chain, 64 in flight, CHAIN_SLEEP_MAX_MS=0 (first → second → HTTPBin; no database call)
 // Usage: flock /tmp/twinbin-bench.lock npm run bench:k8s [-- --seconds 15]      (needs wrk)
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-// What taking a CPU profile costs: wrk -t1 -c50 GET /fib/10 on the compiled first, alternating runs without and
+// What taking a CPU profile costs: wrk -t2 -c50 GET /fib/10 on the compiled first, alternating runs without and
 // with a /debug/pprof/profile being taken over the whole run, in one session (bar: with / without ≥ 0.97).
 // Usage: npm run bench:profiling [-- --seconds 10 --rounds 3]
 import { parseArgs } from "node:util";

@@ -16,6 +16,8 @@ export const firstService: ServiceDefinition<typeof firstConfig, typeof schema> 
   config: firstConfig,
   schema,
   migrations,
+  // second is ours: it joins first's traces.
+  ownedHosts: (config) => [new URL(config.SECOND_URL).host],
   routes: ({ config, database, telemetry }) => {
     const second = createUpstream({
       name: "second",

@@ -15,6 +15,8 @@ export const secondService: ServiceDefinition<typeof secondConfig, typeof schema
   config: secondConfig,
   schema,
   migrations,
+  // HTTPBin is a third party: it gets no trace context or baggage.
+  ownedHosts: () => [],
   routes: ({ config, database, telemetry }) => {
     const httpbin = createUpstream({
       name: "httpbin",

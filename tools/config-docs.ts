@@ -43,8 +43,8 @@ const own = (spec: ConfigSpec, shared: ConfigSpec) =>
   Object.entries(spec).filter(([name]) => !(name in shared)) as Array<[string, Documented]>;
 
 export function configurationPage(): string {
-  const first = serviceSpec("first", 5000) as ConfigSpec;
-  const second = serviceSpec("second", 5001) as ConfigSpec;
+  const first = serviceSpec("first", 5000, "link") as ConfigSpec;
+  const second = serviceSpec("second", 5001, "trust") as ConfigSpec;
   const common = Object.entries(first).map(([name, spec]): [string, Documented, string?] => {
     const a = shown((spec as Documented).default);
     const b = shown((second[name] as Documented).default);

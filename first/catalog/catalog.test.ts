@@ -1,9 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { appUnderTest, jsonRequest } from "../../tests/support/app";
 import { firstService } from "../service";
 
 describe("catalog routes", async () => {
   const app = await appUnderTest(firstService);
+  afterAll(() => app.close());
 
   test("POST /items creates an item with an id; GET /items lists them in order", async () => {
     const a = await app.handle(jsonRequest("POST", "/items", { name: "lamp", price: 12.25 }));

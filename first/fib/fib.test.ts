@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { appUnderTest } from "../../tests/support/app";
 import { firstService } from "../service";
 import { _fibo, _one, fibo } from "./fib";
@@ -20,6 +20,7 @@ describe("fibonacci", () => {
 
 describe("GET /fib/:n", async () => {
   const app = await appUnderTest(firstService, { FIB_MAX_N: "30" });
+  afterAll(() => app.close());
   const get = (n: string) => app.handle(new Request(`http://localhost/fib/${n}`));
 
   test("answers {n, fibonacci}", async () => {

@@ -1,9 +1,10 @@
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { appUnderTest, jsonRequest } from "../../tests/support/app";
 import { secondService } from "../service";
 
 describe("inventory routes", async () => {
   const app = await appUnderTest(secondService);
+  afterAll(() => app.close());
 
   test("PUT /stocks/:itemId sets, then overwrites, a quantity", async () => {
     const set = await app.handle(jsonRequest("PUT", "/stocks/7", { quantity: 4 }));

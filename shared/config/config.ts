@@ -87,8 +87,14 @@ export const databaseUrl = makeValidator<string>((input) => {
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Variables every service understands; `service` names the owner of the default database file. */
-export function serviceSpec(service: string, defaultPort: number) {
+const TRACE_CONTEXT_POLICIES = ["trust", "link", "ignore"] as const;
+export type TraceContextPolicy = (typeof TRACE_CONTEXT_POLICIES)[number];
+
+/**
+ * Variables every service understands; `service` names the owner of the default database file, `edge` is how far
+ * the service trusts the trace context its clients send (docs/trust-boundaries.md).
+ */
+export function serviceSpec(service: string, defaultPort: number, edge: TraceContextPolicy) {
   return {
     PORT: port({ default: defaultPort, desc: "TCP port to listen on" }),
     HOST: str({ default: "0.0.0.0", desc: "interface to bind" }),
@@ -113,6 +119,15 @@ export function serviceSpec(service: string, defaultPort: number) {
     )({ default: 10_000, desc: "how long in-flight requests may run after SIGTERM" }),
     BODY_LIMIT_BYTES: intBetween(1, 64 * 1024 * 1024)({ default: 64 * 1024, desc: "largest accepted request body" }),
     LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info", desc: "lowest level written to the JSON log" }),
+    TRACE_CONTEXT_FROM_CLIENTS: str({
+      choices: TRACE_CONTEXT_POLICIES,
+      default: edge,
+      desc: "incoming traceparent/baggage: trust (join the caller's trace), link (new trace linked to the caller's), ignore",
+    }),
+    PROPAGATE_TO: lowerCaseList({
+      default: undefined,
+      desc: "hosts (name or name:port) that outgoing calls send traceparent/baggage to; none for no host (default: first → SECOND_URL's host, second → none)",
+    }),
     DEPLOY_ENV: str({
       default: "dev",
       desc: "deployment.environment.name on every signal; first's first.request.count `env` label",

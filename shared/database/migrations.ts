@@ -28,16 +28,28 @@ export async function applyMigrations(
   await client.execute(
     `CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
   );
-  const last = await client.execute(`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`);
-  const lastMillis = last.rows.length > 0 ? Number(last.rows[0]?.[0]) : Number.NEGATIVE_INFINITY;
+  const lastMillis = await lastApplied(client, table);
   const pending = migrations.filter((m) => m.folderMillis > lastMillis);
   if (pending.length === 0) return [];
-  await client.batch(
-    pending.flatMap((m) => [
-      ...m.statements.filter((s) => s.trim().length > 0),
-      { sql: `INSERT INTO ${table} (hash, created_at) VALUES (?, ?)`, args: [m.hash, m.folderMillis] },
-    ]),
-    "write",
-  );
+  try {
+    await client.batch(
+      pending.flatMap((m) => [
+        ...m.statements.filter((s) => s.trim().length > 0),
+        { sql: `INSERT INTO ${table} (hash, created_at) VALUES (?, ?)`, args: [m.hash, m.folderMillis] },
+      ]),
+      "write",
+    );
+  } catch (error) {
+    // Replicas starting at once on a fresh shared server all see the same pending migrations; one batch commits,
+    // the others fail ("table already exists") and roll back. Then the work is done, by another replica.
+    const newest = Math.max(...pending.map((m) => m.folderMillis));
+    if ((await lastApplied(client, table)) >= newest) return [];
+    throw error;
+  }
   return pending.map((m) => m.tag);
+}
+
+async function lastApplied(client: Client, table: string): Promise<number> {
+  const last = await client.execute(`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`);
+  return last.rows.length > 0 ? Number(last.rows[0]?.[0]) : Number.NEGATIVE_INFINITY;
 }

@@ -30,20 +30,45 @@ export class SpanTimeline implements SpanProcessor {
    * Spans are trimmed by `uncertaintyMs` at both ends: a sample that close to an edge could belong to a neighbour.
    */
   stop(uncertaintyMs = 0): (time: number) => { traceId: string; spanId: string } | undefined {
-    const intervals = this.intervals ?? [];
+    const intervals = (this.intervals ?? []).sort((a, b) => a.start - b.start);
     this.intervals = undefined;
+    let longest = 0;
+    for (const i of intervals) longest = Math.max(longest, i.end - i.start);
+    // Sorted by start, so a lookup scans back only over spans that started at most `longest` before the sample:
+    // a 10 s profile under load holds hundreds of thousands of spans, and a sample is looked up per stack.
     return (time) => {
-      const covering = intervals.filter((i) => i.start + uncertaintyMs <= time && time <= i.end - uncertaintyMs);
-      const internal = covering.filter((i) => i.kind === SpanKind.INTERNAL);
-      const candidates = internal.length > 0 ? internal : covering.filter((i) => i.kind === SpanKind.SERVER);
-      return candidates.length === 1 ? candidates[0] : undefined;
+      let high = intervals.length;
+      for (let low = 0; low < high; ) {
+        const middle = (low + high) >>> 1;
+        if ((intervals[middle] as Interval).start + uncertaintyMs <= time) low = middle + 1;
+        else high = middle;
+      }
+      let server: Interval | undefined;
+      let servers = 0;
+      let internal: Interval | undefined;
+      let internals = 0;
+      for (let k = high - 1; k >= 0; k--) {
+        const i = intervals[k] as Interval;
+        if (i.start < time + uncertaintyMs - longest) break;
+        if (time > i.end - uncertaintyMs) continue;
+        if (i.kind === SpanKind.INTERNAL) {
+          internal = i;
+          internals++;
+        } else {
+          server = i;
+          servers++;
+        }
+      }
+      if (internals > 0) return internals === 1 ? internal : undefined;
+      return servers === 1 ? server : undefined;
     };
   }
 
   onStart(_span: Span, _context: Context): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (!this.intervals) return;
+    // Only INTERNAL and SERVER spans can label a sample.
+    if (!this.intervals || (span.kind !== SpanKind.INTERNAL && span.kind !== SpanKind.SERVER)) return;
     const { traceId, spanId } = span.spanContext();
     this.intervals.push({
       traceId,

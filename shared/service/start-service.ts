@@ -26,6 +26,8 @@ export interface ServiceDefinition<C extends ServiceSpec, S extends Record<strin
   config: C;
   schema: S;
   migrations: readonly EmbeddedMigration[];
+  /** Hosts that receive our trace context when PROPAGATE_TO is unset (the services we own that it calls). */
+  ownedHosts(config: ConfigOf<C>): string[];
   /** The service's own routes, as an Elysia plugin. */
   routes(deps: ServiceDeps<ConfigOf<C>, S>): AnyElysia;
 }
@@ -64,7 +66,10 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
   const { name } = definition;
   const all = parseConfig(env, { ...definition.config, ...otelSpec }, checkOtel);
   const config = all as unknown as ConfigOf<C>;
-  const telemetry = startTelemetry(telemetrySettings(all, name), SERVICE_VERSION, config.DEPLOY_ENV);
+  const telemetry = startTelemetry(telemetrySettings(all, name), SERVICE_VERSION, config.DEPLOY_ENV, {
+    traceContextFromClients: config.TRACE_CONTEXT_FROM_CLIENTS,
+    propagateTo: config.PROPAGATE_TO ?? definition.ownedHosts(config),
+  });
   const log = createLogger(name, config.LOG_LEVEL, telemetry.logSink);
   telemetry.useLogger(log);
   const database = openDatabase(

@@ -18,13 +18,16 @@ const echo = Bun.serve({
 });
 afterAll(() => echo.stop(true));
 
-function setUp(traced: boolean) {
+function setUp(traced: boolean, propagateTo?: ReadonlySet<string>) {
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const durations: Attributes[] = [];
-  const fetch = tracedFetch(traced ? provider.getTracer("test") : undefined, {
-    record: (_seconds, attributes) => durations.push({ ...attributes }),
-  });
+  const fetch = tracedFetch(
+    traced ? provider.getTracer("test") : undefined,
+    { record: (_seconds, attributes) => durations.push({ ...attributes }) },
+    globalThis.fetch,
+    propagateTo,
+  );
   const spans = async () => {
     await provider.forceFlush();
     return exporter.getFinishedSpans();
@@ -104,5 +107,22 @@ describe("tracedFetch", () => {
     const port80 = setUp(false);
     await port80.fetch("http://127.0.0.1/").catch(() => {});
     expect(port80.durations[0]?.["server.port"]).toBe(80);
+  });
+
+  test("context goes only to hosts in the allow-list; the CLIENT span is recorded either way", async () => {
+    const owned = setUp(true, new Set([`127.0.0.1:${echo.port}`]));
+    const toOwned = (await (await owned.fetch(`http://127.0.0.1:${echo.port}/`)).json()) as Record<string, string>;
+    expect(toOwned.traceparent).toBeString();
+    const byName = setUp(true, new Set(["::1"]));
+    const toNamed = (await (await byName.fetch(`http://[::1]:${echo.port}/`)).json()) as Record<string, string>;
+    expect(toNamed.traceparent).toBeString();
+
+    const thirdParty = setUp(true, new Set(["second"]));
+    const sent = (await (
+      await thirdParty.fetch(`http://127.0.0.1:${echo.port}/`, { headers: { "x-a": "1" } })
+    ).json()) as Record<string, string>;
+    expect(sent.traceparent).toBeUndefined();
+    expect(sent["x-a"]).toBe("1");
+    expect((await thirdParty.spans()).map((s) => s.kind)).toEqual([SpanKind.CLIENT]);
   });
 });

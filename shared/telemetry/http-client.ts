@@ -28,14 +28,18 @@ function describe(input: RequestInfo | URL, init?: RequestInit) {
 
 /**
  * A fetch that makes every outgoing call a CLIENT span (`METHOD`, stable HTTP semantic conventions, url.full with
- * query values redacted), injects traceparent/baggage, and records http.client.request.duration. Bun
- * auto-instruments nothing, so the shared upstream client is handed this.
+ * query values redacted), injects traceparent/baggage (only for hosts in `propagateTo`: never to third parties), and
+ * records http.client.request.duration. Bun auto-instruments nothing, so the shared upstream client is handed this.
  */
 export function tracedFetch(
   tracer: Tracer | undefined,
   duration: DurationRecorder | undefined,
   inner: typeof fetch = fetch,
+  propagateTo: ReadonlySet<string> | "everywhere" = "everywhere",
 ): typeof fetch {
+  /** Whether a call to `url` may carry our trace context and baggage: only to hosts we own. */
+  const mayPropagate = (url: URL, address: string) =>
+    propagateTo === "everywhere" || propagateTo.has(address) || propagateTo.has(url.host);
   /** Traces off: only the duration metric. */
   const measured = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const { request, attributes } = describe(input, init);
@@ -61,11 +65,15 @@ export function tracedFetch(
       attributes: { ...attributes, "url.full": redactedUrl(url) },
     });
     const active = trace.setSpan(context.active(), span);
-    const headers = new Headers(request.headers);
-    propagation.inject(active, headers, headerSetter);
+    let outgoing = request;
+    if (mayPropagate(url, attributes["server.address"] as string)) {
+      const headers = new Headers(request.headers);
+      propagation.inject(active, headers, headerSetter);
+      outgoing = new Request(request, { headers });
+    }
     const started = performance.now();
     try {
-      const response = await context.with(active, () => inner(new Request(request, { headers })));
+      const response = await context.with(active, () => inner(outgoing));
       attributes["http.response.status_code"] = response.status;
       if (response.status >= 400) {
         attributes["error.type"] = String(response.status);

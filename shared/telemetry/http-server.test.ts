@@ -29,16 +29,22 @@ describe("splitUrl", () => {
 
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
-function setUp(handle: (request: Request) => Promise<Response>) {
+function setUp(
+  handle: (request: Request) => Promise<Response>,
+  traceContextFromClients: "trust" | "link" | "ignore" = "trust",
+) {
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const durations: Array<[number, Attributes]> = [];
+  let baggageDropped = 0;
   const handler = instrumentServer(async (request) => handle(request), {
     tracer: provider.getTracer("test"),
     duration: { record: (seconds, attributes) => durations.push([seconds, { ...attributes }]) },
     log: createLogger("test", "silent"),
     captureRequestHeaders: ["x-tenant"],
     captureResponseHeaders: [],
+    traceContextFromClients,
+    onBaggageDropped: () => baggageDropped++,
   });
   const call = (url: string, init?: RequestInit) => handler(new Request(url, init), () => "10.0.0.7");
   /** The finished spans, once the (asynchronous) export has run. */
@@ -46,7 +52,7 @@ function setUp(handle: (request: Request) => Promise<Response>) {
     await provider.forceFlush();
     return exporter.getFinishedSpans();
   };
-  return { spans, durations, call };
+  return { spans, durations, call, baggageDropped: () => baggageDropped };
 }
 
 describe("instrumentServer", () => {
@@ -138,5 +144,40 @@ describe("instrumentServer", () => {
       "/debug/pprof/profile",
       "/health",
     ]);
+  });
+
+  const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const CALLER = "00f067aa0ba902b7";
+
+  test("link: a new root trace linked to the caller's span, even when the caller says unsampled; baggage counted", async () => {
+    const { spans, call, baggageDropped } = setUp(async () => new Response("ok"), "link");
+    await call("http://localhost/", { headers: { traceparent: `00-${TRACE}-${CALLER}-00`, baggage: "user=x" } });
+    const [span] = await spans();
+    expect(span?.spanContext().traceId).not.toBe(TRACE);
+    expect(span?.parentSpanContext).toBeUndefined();
+    expect(span?.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([[TRACE, CALLER]]);
+    expect(baggageDropped()).toBe(1);
+  });
+
+  test("link with no or a malformed traceparent: a root span with no link", async () => {
+    const { spans, call, baggageDropped } = setUp(async () => new Response("ok"), "link");
+    await call("http://localhost/");
+    await call("http://localhost/", { headers: { traceparent: "00-zz-yy-01" } });
+    expect((await spans()).map((s) => s.links.length)).toEqual([0, 0]);
+    expect(baggageDropped()).toBe(0);
+  });
+
+  test("ignore: a root span, no link; trust: the caller is the parent and nothing is counted", async () => {
+    const ignoring = setUp(async () => new Response("ok"), "ignore");
+    await ignoring.call("http://localhost/", { headers: { traceparent: `00-${TRACE}-${CALLER}-01`, baggage: "a=b" } });
+    const [ignored] = await ignoring.spans();
+    expect([ignored?.parentSpanContext, ignored?.links]).toEqual([undefined, []]);
+    expect(ignoring.baggageDropped()).toBe(1);
+
+    const trusting = setUp(async () => new Response("ok"), "trust");
+    await trusting.call("http://localhost/", { headers: { traceparent: `00-${TRACE}-${CALLER}-01`, baggage: "a=b" } });
+    const [trusted] = await trusting.spans();
+    expect(trusted?.parentSpanContext?.spanId).toBe(CALLER);
+    expect(trusting.baggageDropped()).toBe(0);
   });
 });

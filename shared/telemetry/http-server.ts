@@ -1,6 +1,9 @@
 import {
   type Attributes,
+  type Context,
   context,
+  isSpanContextValid,
+  type Link,
   propagation,
   ROOT_CONTEXT,
   type SpanContext,
@@ -11,6 +14,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import { suppressTracing } from "@opentelemetry/core";
+import type { TraceContextPolicy } from "../config/config";
 import { errorResponse, internalError } from "../http/errors";
 import { errorOf, routeOf } from "../http/outcome";
 import type { Logger } from "../logging/logger";
@@ -31,6 +35,10 @@ export interface ServerInstrumentation {
   log: Logger;
   captureRequestHeaders: readonly string[];
   captureResponseHeaders: readonly string[];
+  /** What a client's traceparent/baggage count for (docs/trust-boundaries.md); default trust. */
+  traceContextFromClients?: TraceContextPolicy | undefined;
+  /** Called for each request whose baggage is dropped because clients are not trusted. */
+  onBaggageDropped?: (() => void) | undefined;
 }
 
 const headerGetter: TextMapGetter<Headers> = {
@@ -43,6 +51,8 @@ const headerGetter: TextMapGetter<Headers> = {
  * a Prometheus scrape or kubelet probe every few seconds does not drown the traces and logs people read.
  */
 const PLUMBING_PATHS = new Set(["/health", "/ready", "/metrics", "/debug/pprof/profile"]);
+
+const SERVER = { kind: SpanKind.SERVER };
 
 interface UrlParts {
   scheme: string;
@@ -90,7 +100,8 @@ function errorType(error: unknown, status: number): string {
 }
 
 /**
- * Wraps the app's fetch handler: one SERVER span per request (child of an incoming traceparent), named
+ * Wraps the app's fetch handler: one SERVER span per request (child of, linked to or unrelated to an incoming
+ * traceparent, as `traceContextFromClients` says), named
  * `METHOD /route` (`METHOD` alone when no route matched, so 404s are exported too), with stable HTTP semantic
  * conventions; the request runs inside the span's context so that logs and outgoing calls join the trace; then the
  * http.server.request.duration histogram and one access-log line. The route and any error come from what the app
@@ -99,6 +110,22 @@ function errorType(error: unknown, status: number): string {
  */
 export function instrumentServer(handle: Handler, options: ServerInstrumentation): Handler {
   const { tracer, duration, log, captureRequestHeaders, captureResponseHeaders } = options;
+  const traceContextFromClients = options.traceContextFromClients ?? "trust";
+  const trusting = traceContextFromClients === "trust";
+  const onBaggageDropped = options.onBaggageDropped ?? (() => {});
+
+  /**
+   * The context the SERVER span starts in, and its links. trust: the caller's context (traceparent, tracestate and
+   * baggage) is the parent. link: a new trace with a link to the caller's span, so the caller's sampled flag decides
+   * nothing and its baggage goes no further. ignore: a new trace, the caller's context unread.
+   */
+  function incoming(request: Request): { parent: Context; links: Link[] | undefined } {
+    if (trusting) return { parent: propagation.extract(ROOT_CONTEXT, request.headers, headerGetter), links: undefined };
+    if (request.headers.has("baggage")) onBaggageDropped();
+    if (traceContextFromClients === "ignore") return { parent: ROOT_CONTEXT, links: undefined };
+    const caller = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, request.headers, headerGetter));
+    return { parent: ROOT_CONTEXT, links: caller && isSpanContextValid(caller) ? [{ context: caller }] : undefined };
+  }
 
   /** Metric and access log: the same for traced and untraced requests. */
   function finish(
@@ -148,14 +175,15 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
   }
 
   async function untraced(request: Request, peer: () => string | undefined, url: UrlParts, started: number) {
+    if (!trusting && request.headers.has("baggage")) onBaggageDropped();
     const { response, thrown } = await answer(request, peer);
     finish(request, url, started, response, thrown);
     return response;
   }
 
   function traced(tracer: Tracer, request: Request, peer: () => string | undefined, url: UrlParts, started: number) {
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
-    const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+    const { parent, links } = incoming(request);
+    const span = tracer.startSpan(request.method, links ? { kind: SpanKind.SERVER, links } : SERVER, parent);
     if (span.isRecording()) {
       const userAgent = request.headers.get("user-agent");
       const clientAddress = peer();

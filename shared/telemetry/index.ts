@@ -1,4 +1,5 @@
 import { type Meter, metrics, type Tracer, trace } from "@opentelemetry/api";
+import type { TraceContextPolicy } from "../config/config";
 import type { Logger } from "../logging/logger";
 import { SpanTimeline } from "../profiling/span-timeline";
 import { tracedFetch } from "./http-client";
@@ -36,8 +37,20 @@ export interface Telemetry {
 
 const INSTRUMENTATION_SCOPE = "twinbin";
 
+/** Where this service's trust ends (docs/trust-boundaries.md). */
+export interface TrustBoundary {
+  traceContextFromClients: TraceContextPolicy;
+  /** Hosts (name or name:port) outgoing calls send trace context and baggage to. */
+  propagateTo: readonly string[];
+}
+
 /** Starts the pipelines `settings` ask for (see ./settings: the OTEL_* variables). */
-export function startTelemetry(settings: TelemetrySettings, version: string, deploymentEnvironment: string): Telemetry {
+export function startTelemetry(
+  settings: TelemetrySettings,
+  version: string,
+  deploymentEnvironment: string,
+  boundary: TrustBoundary = { traceContextFromClients: "trust", propagateTo: [] },
+): Telemetry {
   const resource = serviceResource(settings.serviceName, version, deploymentEnvironment);
   const identity = identityOf(resource);
   if (settings.disabled) {
@@ -69,6 +82,12 @@ export function startTelemetry(settings: TelemetrySettings, version: string, dep
   const serverDuration = metricsPipeline?.serverDuration;
   const clientDuration = metricsPipeline?.clientDuration;
   if (metricsPipeline) recordRuntimeMetrics(meter);
+  const baggageDropped = metricsPipeline
+    ? meter.createCounter("http.server.baggage.dropped", {
+        unit: "{request}",
+        description: "Requests whose incoming baggage was dropped because this service does not trust its clients",
+      })
+    : undefined;
 
   return {
     settings,
@@ -77,7 +96,7 @@ export function startTelemetry(settings: TelemetrySettings, version: string, dep
     meter,
     prometheus: metricsPipeline?.prometheus,
     spanTimeline: tracerProvider ? spanTimeline : undefined,
-    fetch: tracedFetch(tracerProvider ? tracer : undefined, clientDuration),
+    fetch: tracedFetch(tracerProvider ? tracer : undefined, clientDuration, fetch, new Set(boundary.propagateTo)),
     logSink: logsPipeline?.sink,
     instrumentServer: (handler, log) =>
       instrumentServer(handler, {
@@ -86,6 +105,8 @@ export function startTelemetry(settings: TelemetrySettings, version: string, dep
         log,
         captureRequestHeaders: settings.captureRequestHeaders,
         captureResponseHeaders: settings.captureResponseHeaders,
+        traceContextFromClients: boundary.traceContextFromClients,
+        onBaggageDropped: baggageDropped && (() => baggageDropped.add(1)),
       }),
     useLogger(logger) {
       log = logger;

@@ -59,8 +59,19 @@ describe("OpenTelemetry environment", () => {
     [{ OTEL_BSP_MAX_QUEUE_SIZE: "-1" }, "OTEL_BSP_MAX_QUEUE_SIZE"],
     [{ OTEL_BSP_MAX_QUEUE_SIZE: "10", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "20" }, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
     [{ OTEL_METRICS_EXPORTER: "statsd" }, "OTEL_METRICS_EXPORTER"],
+    [{ OTEL_PROPAGATORS: "tracecontext,b3" }, "OTEL_PROPAGATORS"],
   ])("%p is a start-up error naming %s", (env, name) => {
     expect(() => parseTelemetrySettings(env, "first")).toThrow(ConfigError);
     expect(() => parseTelemetrySettings(env, "first")).toThrow(`${name}=`);
+  });
+
+  test.each([
+    [undefined, ["tracecontext", "baggage"]],
+    ["tracecontext", ["tracecontext"]],
+    ["Baggage, tracecontext", ["baggage", "tracecontext"]],
+    ["none", []],
+    ["tracecontext,none", []],
+  ])("OTEL_PROPAGATORS=%p → %p", (value, propagators) => {
+    expect<string[]>(parseTelemetrySettings({ OTEL_PROPAGATORS: value }, "first").propagators).toEqual(propagators);
   });
 });

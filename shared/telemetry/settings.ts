@@ -45,6 +45,10 @@ export const otelSpec = {
   OTEL_SDK_DISABLED: bool({ default: false, desc: "true turns every signal off (no spans, metrics or OTLP logs)" }),
   OTEL_SERVICE_NAME: str({ default: undefined, desc: "service.name (default: the service's own name)" }),
   OTEL_RESOURCE_ATTRIBUTES: keyValuePairs({ default: {}, desc: "extra resource attributes, key=value,…" }),
+  OTEL_PROPAGATORS: listOf(["tracecontext", "baggage", "none"] as const)({
+    default: ["tracecontext", "baggage"],
+    desc: "context read from requests and sent on calls: tracecontext, baggage, or none",
+  }),
   OTEL_TRACES_EXPORTER: listOf(["otlp", "none"] as const)({ default: ["otlp"], desc: "otlp or none" }),
   OTEL_METRICS_EXPORTER: listOf(["prometheus", "otlp", "none"] as const)({
     default: ["prometheus"],
@@ -120,9 +124,13 @@ export interface BatchSettings {
 }
 
 /** The OTEL_* variables shaped for the pipelines that use them. */
+export type PropagatorName = "tracecontext" | "baggage";
+
 export interface TelemetrySettings {
   disabled: boolean;
   serviceName: string;
+  /** W3C propagators in use; empty with OTEL_PROPAGATORS=none. */
+  propagators: PropagatorName[];
   traces: {
     exporter: "otlp" | "none";
     otlp: OtlpTarget;
@@ -163,6 +171,9 @@ export function telemetrySettings(config: OtelConfig, defaultServiceName: string
   const metricExporters = config.OTEL_METRICS_EXPORTER;
   return {
     disabled: config.OTEL_SDK_DISABLED,
+    propagators: config.OTEL_PROPAGATORS.includes("none")
+      ? []
+      : config.OTEL_PROPAGATORS.filter((name): name is PropagatorName => name !== "none"),
     serviceName: config.OTEL_SERVICE_NAME ?? config.OTEL_RESOURCE_ATTRIBUTES["service.name"] ?? defaultServiceName,
     traces: {
       exporter: config.OTEL_TRACES_EXPORTER.includes("otlp") ? "otlp" : "none",

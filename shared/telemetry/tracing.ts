@@ -75,7 +75,7 @@ function spanExporter(
 }
 
 /**
- * Registers the global context manager, W3C propagators (traceparent + baggage) and, unless traces are off, a
+ * Registers the global context manager, the W3C propagators OTEL_PROPAGATORS names and, unless traces are off, a
  * tracer provider batching spans to OTLP/HTTP. The processor's queue is bounded: when the collector is slow or
  * down, spans are dropped (counted in otel_sdk_processor_span_processed{error_type="queue_full"}) instead of
  * piling up, and requests never wait on export. `log` (looked up when needed: the logger is made after telemetry)
@@ -90,7 +90,11 @@ export function startTracing(
 ): TracerProvider | undefined {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    new CompositePropagator({
+      propagators: settings.propagators.map((name) =>
+        name === "tracecontext" ? new W3CTraceContextPropagator() : new W3CBaggagePropagator(),
+      ),
+    }),
   );
   if (settings.traces.exporter === "none") return undefined;
 

@@ -5,7 +5,8 @@ import { emptyDir } from "./processes";
 
 /**
  * A service prepared by the real start sequence (everything `startService` does but listen), on a fresh libSQL file,
- * telemetry off and a silent log; `handle(request)` goes through the same wrapper the listener calls.
+ * telemetry off and a silent log; `handle(request)` goes through the same wrapper the listener calls. `close()` runs
+ * what shutdown runs after the listener has stopped (closes the database): call it in the test file's afterAll.
  */
 export async function appUnderTest<C extends ServiceSpec, S extends Record<string, unknown>>(
   definition: ServiceDefinition<C, S>,
@@ -18,7 +19,10 @@ export async function appUnderTest<C extends ServiceSpec, S extends Record<strin
     ...env,
   });
   const handle = (request: Request) => service.handler(request, () => "127.0.0.1");
-  return { ...service, handle };
+  const close = async () => {
+    for (const closer of service.closers) await closer();
+  };
+  return { ...service, handle, close };
 }
 
 export const jsonRequest = (method: string, path: string, body: unknown) =>

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, waitForOk } from "./ports";
-import { type Proc, spawnProc } from "./processes";
+import { freePort } from "./ports";
+import { type Proc, spawnProc, startedOrExplain } from "./processes";
 
 const APP_DIR = join(import.meta.dir, "../../tools/httpbin");
 
@@ -24,11 +24,6 @@ export async function startHttpbin(): Promise<Httpbin> {
     APP_DIR,
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForOk(`${url}/get`);
-  } catch (error) {
-    await proc.stop("SIGKILL");
-    throw new Error(`HTTPBin did not start: ${(error as Error).message}\n${proc.output()}`);
-  }
+  await startedOrExplain(proc, `${url}/get`);
   return Object.assign(proc, { url });
 }

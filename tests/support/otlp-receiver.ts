@@ -16,9 +16,12 @@ message Resource { repeated KeyValue attributes = 1; }
 message InstrumentationScope { string name = 1; string version = 2; }
 message Status { string message = 2; int32 code = 3; }
 message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; }
+message Link { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; repeated KeyValue attributes = 4;
+  fixed32 flags = 6; }
 message Span { bytes trace_id = 1; bytes span_id = 2; string trace_state = 3; bytes parent_span_id = 4;
   string name = 5; int32 kind = 6; fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8;
-  repeated KeyValue attributes = 9; repeated Event events = 11; Status status = 15; fixed32 flags = 16; }
+  repeated KeyValue attributes = 9; repeated Event events = 11; repeated Link links = 13; Status status = 15;
+  fixed32 flags = 16; }
 message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; }
 message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
@@ -45,6 +48,7 @@ export interface ReceivedSpan {
   attributes: Attributes;
   attributeTypes: Record<string, AttributeType>;
   events: { name: string; attributes: Attributes }[];
+  links: { traceId: string; spanId: string; traceState: string }[];
   status: { code: number; message: string };
   resource: Attributes;
   scope: string;
@@ -171,6 +175,11 @@ export class OtlpReceiver {
             events: ((span.events as Json[] | undefined) ?? []).map((e) => ({
               name: e.name as string,
               attributes: attributes(e.attributes as Json[])[0],
+            })),
+            links: ((span.links as Json[] | undefined) ?? []).map((l) => ({
+              traceId: hex(l.traceId),
+              spanId: hex(l.spanId),
+              traceState: (l.traceState as string | undefined) ?? "",
             })),
             status: { code: Number(status.code ?? 0), message: (status.message as string | undefined) ?? "" },
             resource,

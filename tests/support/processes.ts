@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { freePort, waitForOk } from "./ports";
 import { START_TIMEOUT_MS } from "./services";
+import { runScopedTempDir } from "./temp-dirs";
 
 /** A process under test, with its output kept for assertions and failure messages. */
 export class Proc {
@@ -54,8 +52,8 @@ export class Proc {
   }
 }
 
-/** A fresh empty directory under the system temp dir, with no node_modules anywhere above it. */
-export const emptyDir = (prefix = "twinbin-") => mkdtempSync(join(tmpdir(), prefix));
+/** A fresh empty directory under the system temp dir, with no node_modules anywhere above it; removed after the run. */
+export const emptyDir = (prefix = "twinbin-") => runScopedTempDir(prefix);
 
 export function spawnProc(name: string, command: string, args: string[], env: Record<string, string>, cwd: string) {
   const child = spawn(command, args, {
@@ -64,6 +62,24 @@ export function spawnProc(name: string, command: string, args: string[], env: Re
     stdio: ["ignore", "pipe", "pipe"],
   });
   return new Proc(name, child);
+}
+
+/**
+ * Resolves once `healthUrl` answers 200. If the process exits first or the time runs out, it is killed and the error
+ * names it and carries its output.
+ */
+export async function startedOrExplain(proc: Proc, healthUrl: string, timeoutMs = 30_000): Promise<void> {
+  try {
+    await Promise.race([
+      waitForOk(healthUrl, timeoutMs),
+      proc.exited.then(({ code }) => {
+        throw new Error(`exited with ${code} before serving`);
+      }),
+    ]);
+  } catch (error) {
+    await proc.stop("SIGKILL");
+    throw new Error(`${proc.name} did not start: ${(error as Error).message}\n${proc.output()}`);
+  }
 }
 
 export interface Service extends Proc {
@@ -83,18 +99,14 @@ export async function startBinary(
 ): Promise<Service> {
   const [file, ...args] = (typeof command === "string" ? [command] : command) as [string, ...string[]];
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const proc = spawnProc(file, file, args, { HOST: "127.0.0.1", LOG_LEVEL: "info", ...env, PORT: String(port) }, cwd);
+  const proc = spawnProc(
+    [file, ...args].join(" "),
+    file,
+    args,
+    { HOST: "127.0.0.1", LOG_LEVEL: "info", ...env, PORT: String(port) },
+    cwd,
+  );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await Promise.race([
-      waitForOk(`${url}/health`, START_TIMEOUT_MS),
-      proc.exited.then(({ code }) => {
-        throw new Error(`exited with ${code} before serving`);
-      }),
-    ]);
-  } catch (error) {
-    await proc.stop("SIGKILL");
-    throw new Error(`${[file, ...args].join(" ")} did not start: ${(error as Error).message}\n${proc.output()}`);
-  }
+  await startedOrExplain(proc, `${url}/health`, START_TIMEOUT_MS);
   return Object.assign(proc, { url, port, cwd });
 }

