@@ -355,15 +355,12 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
         if (!routes.has("/") || !routes.has("/fib/:n")) throw new Error(`exemplars for routes ${[...routes]}`);
         return data;
       });
-      interface Trace {
-        spans: { spanID: string; references?: unknown[]; tags: { key: string; value: unknown }[] }[];
-      }
       let checked = 0;
       for (const { seriesLabels, exemplars } of series) {
         for (const { labels } of exemplars) {
           expect(Object.keys(labels).sort()).toEqual(["span_id", "trace_id"]);
           const trace = await poll(`trace ${labels.trace_id} in Jaeger`, 20_000, async () => {
-            const { data } = await getJson<{ data: Trace[] }>(`${JAEGER}/api/traces/${labels.trace_id}`);
+            const { data } = await getJson<{ data: JaegerTrace[] }>(`${JAEGER}/api/traces/${labels.trace_id}`);
             if (!data[0]) throw new Error("not found");
             return data[0];
           });
