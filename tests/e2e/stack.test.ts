@@ -452,16 +452,30 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
   test(
     "logs: one chain request's lines from both services are in VictoriaLogs by its trace id, no secret in them",
     async () => {
-      const traceId = randomBytes(16).toString("hex");
+      // first starts its own trace for a client's request and links the client's span (TRACE_CONTEXT_FROM_CLIENTS
+      // =link): the request's trace id is found in Jaeger through that link.
+      const clientTraceId = randomBytes(16).toString("hex");
       const secret = `s3cret-${randomBytes(6).toString("hex")}`;
+      const sentAt = Date.now();
       const response = await fetch(`${(first as Service).url}/?api_key=${secret}`, {
         method: "POST",
         headers: {
-          traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+          traceparent: `00-${clientTraceId}-${randomBytes(8).toString("hex")}-01`,
           authorization: `Bearer ${secret}`,
         },
       });
       expect(response.status).toBe(200);
+      const search = `${JAEGER}/api/traces?service=first&operation=${encodeURIComponent("POST /")}&limit=50&start=${(sentAt - 5000) * 1000}`;
+      const traceId = await poll("the request's trace in Jaeger, linked to the client's span", 30_000, async () => {
+        const { data } = await getJson<{ data: JaegerTrace[] }>(search);
+        const linked = data.find((t) =>
+          t.spans.some((s) =>
+            (s.references as { traceID?: string }[] | undefined)?.some((r) => r.traceID === clientTraceId),
+          ),
+        );
+        if (!linked) throw new Error(`${data.length} traces of first POST /, none linked to ${clientTraceId}`);
+        return linked.traceID;
+      });
 
       const query = `${VICTORIALOGS}/select/logsql/query?query=${encodeURIComponent(`trace_id:${traceId}`)}`;
       const lines = await poll(`log lines of trace ${traceId} in VictoriaLogs (${query})`, 30_000, async () => {
