@@ -21,6 +21,7 @@ import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { decodeProfile } from "../../shared/profiling/decode";
 import { binaries } from "../support/binaries";
+import { type JaegerTrace, traceReader } from "../support/jaeger";
 import { type Service, startBinary } from "../support/processes";
 import { e2eEnabled } from "./enabled";
 
@@ -222,19 +223,6 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
   test(
     "Jaeger: one trace holds first SERVER → first CLIENT → second SERVER → second CLIENT → HTTPBin",
     async () => {
-      interface JaegerSpan {
-        traceID: string;
-        spanID: string;
-        operationName: string;
-        processID: string;
-        references?: { refType: string; spanID: string }[];
-        tags: { key: string; value: unknown }[];
-      }
-      interface JaegerTrace {
-        traceID: string;
-        spans: JaegerSpan[];
-        processes: Record<string, { serviceName: string }>;
-      }
       const url = `${JAEGER}/api/traces?service=first&operation=${encodeURIComponent("POST /")}&limit=50&start=${(chainSentAt - 5000) * 1000}`;
 
       const chain = await poll(`a complete chain trace in Jaeger (${url})`, 30_000, async () => {
@@ -243,12 +231,7 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
         if (traces.length === 0) throw new Error("no trace of service first yet");
         const shapes: string[] = [];
         for (const trace of traces) {
-          const service = (s: JaegerSpan) => trace.processes[s.processID]?.serviceName;
-          const kind = (s: JaegerSpan) => s.tags.find((t) => t.key === "span.kind")?.value;
-          const tag = (s: JaegerSpan, key: string) => s.tags.find((t) => t.key === key)?.value;
-          const parentOf = (s: JaegerSpan) => s.references?.find((r) => r.refType === "CHILD_OF")?.spanID;
-          const child = (parent: JaegerSpan | undefined, svc: string, k: string) =>
-            parent && trace.spans.find((s) => parentOf(s) === parent.spanID && service(s) === svc && kind(s) === k);
+          const { service, kind, tag, parentOf, child, outline } = traceReader(trace);
 
           const firstServer = trace.spans.find(
             (s) => service(s) === "first" && kind(s) === "server" && parentOf(s) === undefined,
@@ -259,9 +242,7 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
           if (firstServer && firstClient && secondServer && secondClient) {
             return { trace, firstServer, firstClient, secondServer, secondClient, tag };
           }
-          shapes.push(
-            `${trace.traceID}: ${trace.spans.map((s) => `${service(s)}/${kind(s)}/${s.operationName}`).join(", ")}`,
-          );
+          shapes.push(outline());
         }
         throw new Error(`${traces.length} trace(s), none with the whole chain yet:\n  ${shapes.join("\n  ")}`);
       });

@@ -1,6 +1,7 @@
 // Client side of the scale tier: chain requests with a known trace id each, an HTTPBin stand-in whose answer
 // (ok, error, slow) is chosen per trace id, reading traces back from Jaeger, and the Collectors' own counters.
 import { randomBytes } from "node:crypto";
+import { type JaegerSpan, type JaegerTrace, traceReader } from "../support/jaeger";
 
 export type Fate = "ok" | "error" | "slow";
 
@@ -103,20 +104,6 @@ export function steadyLoad(url: string, concurrency: number, fates: Map<string, 
   };
 }
 
-export interface JaegerSpan {
-  traceID: string;
-  spanID: string;
-  operationName: string;
-  processID: string;
-  references?: { refType: string; spanID: string }[];
-  tags: { key: string; value: unknown }[];
-}
-export interface JaegerTrace {
-  traceID: string;
-  spans: JaegerSpan[];
-  processes: Record<string, { serviceName: string; tags: { key: string; value: unknown }[] }>;
-}
-
 /** The trace from Jaeger's API, or undefined when Jaeger has none with that id. */
 export async function jaegerTrace(queryUrl: string, traceId: string): Promise<JaegerTrace | undefined> {
   const response = await fetch(`${queryUrl}/api/traces/${traceId}`, { signal: AbortSignal.timeout(10_000) });
@@ -155,13 +142,8 @@ export interface Shape {
  * exact parents, and no span whose parent is missing.
  */
 export function shapeOf(trace: JaegerTrace, clientSpanId: string): Shape {
-  const service = (s: JaegerSpan) => trace.processes[s.processID]?.serviceName;
-  const instance = (s: JaegerSpan) =>
-    String(trace.processes[s.processID]?.tags.find((t) => t.key === "service.instance.id")?.value ?? "");
-  const kind = (s: JaegerSpan) => s.tags.find((t) => t.key === "span.kind")?.value;
-  const parentOf = (s: JaegerSpan) => s.references?.find((r) => r.refType === "CHILD_OF")?.spanID;
-  const child = (parent: JaegerSpan | undefined, svc: string, k: string) =>
-    parent && trace.spans.find((s) => parentOf(s) === parent.spanID && service(s) === svc && kind(s) === k);
+  const { service, processTag, kind, parentOf, child, outline } = traceReader(trace);
+  const instance = (s: JaegerSpan) => String(processTag(s, "service.instance.id") ?? "");
   const firstServer = trace.spans.find((s) => service(s) === "first" && kind(s) === "server");
   const firstClient = child(firstServer, "first", "client");
   const secondServer = child(firstClient, "second", "server");
@@ -178,9 +160,7 @@ export function shapeOf(trace: JaegerTrace, clientSpanId: string): Shape {
     complete,
     firstInstance: firstServer && instance(firstServer),
     secondInstance: secondServer && instance(secondServer),
-    problem: complete
-      ? undefined
-      : `${trace.traceID}: ${trace.spans.map((s) => `${service(s)}/${kind(s)}/${s.operationName}`).join(", ")}`,
+    problem: complete ? undefined : outline(),
   };
 }
 

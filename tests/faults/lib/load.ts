@@ -101,6 +101,18 @@ export function percentile(values: number[], p: number): number {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Resolves once `count()` reaches `atLeast`, checked every 50 ms; throws naming `what` after `timeoutMs`. After a
+ * scenario's usual load time, waiting for a number of requests keeps it as meaningful on a loaded machine.
+ */
+export async function untilCount(what: string, count: () => number, atLeast: number, timeoutMs = 25_000) {
+  const deadline = performance.now() + timeoutMs;
+  while (count() < atLeast) {
+    if (performance.now() > deadline) throw new Error(`${what}: ${count()} of ${atLeast} after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
 /** Counts of each key, for failure messages: {"502 upstream_unreachable": 12, …}. */
 export function tally<T>(items: T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};

@@ -2,7 +2,17 @@
 // is back on the same port, and never crashes or leaks an unhandled rejection.
 import { describe, expect, test } from "bun:test";
 import { freePort } from "../../support/ports";
-import { errorCode, isErrorShape, outcomeKey, percentile, sleep, startLoad, tally, timedFetch } from "../lib/load";
+import {
+  errorCode,
+  isErrorShape,
+  outcomeKey,
+  percentile,
+  sleep,
+  startLoad,
+  tally,
+  timedFetch,
+  untilCount,
+} from "../lib/load";
 import { figure } from "../lib/report";
 import { alive, sharedHttpbin, start } from "../lib/suite";
 
@@ -38,14 +48,18 @@ export function secondKilled() {
       const secondEnv = { HTTPBIN_URL: httpbin.url, PORT: String(port), LOG_LEVEL: "warn" };
       const { second, first, load } = await chainUnderLoad(secondEnv, "info");
       try {
+        const answeredSince = (from: number) => load.outcomes.filter((o) => o.start >= from).length;
         await sleep(2000);
+        await untilCount("answers before the kill", () => answeredSince(0), 20);
         const killed = performance.now();
         await second.stop("SIGKILL");
         await sleep(3000);
+        await untilCount("answers while second is down", () => answeredSince(killed), 20);
         const restarting = performance.now();
         const back = await start("second", secondEnv, second.cwd);
         const returned = performance.now();
         await sleep(RECOVERY_LIMIT_MS + 2000);
+        await untilCount("answers after the recovery limit", () => answeredSince(returned + RECOVERY_LIMIT_MS), 20);
         const outcomes = await load.stop();
 
         const beforeKill = outcomes.filter((o) => o.end < killed);
@@ -90,11 +104,9 @@ export function secondKilled() {
         figure(S, "unhandled rejections logged by first", unhandled.length, "0", unhandled.length === 0);
 
         expect(beforeKill.filter((o) => o.status !== 200)).toEqual([]);
-        expect(down.length).toBeGreaterThan(10);
         expect(tally(badAnswers, outcomeKey)).toEqual({});
         expect(slowest502).toBeLessThanOrEqual(UPSTREAM_TIMEOUT_MS + SLACK_MS);
         expect(recoveryMs).toBeLessThanOrEqual(RECOVERY_LIMIT_MS);
-        expect(after.filter((o) => o.start >= returned + RECOVERY_LIMIT_MS).length).toBeGreaterThan(10);
         expect(alive(first)).toBe(true);
         expect(unhandled).toEqual([]);
         expect(first.stderr.filter((l) => l.trim() !== "")).toEqual([]);
@@ -111,10 +123,14 @@ export function secondKilled() {
       const httpbin = await sharedHttpbin();
       const { second, first, load } = await chainUnderLoad({ HTTPBIN_URL: httpbin.url, LOG_LEVEL: "warn" }, "warn");
       try {
+        const answeredSince = (from: number) => load.outcomes.filter((o) => o.start >= from).length;
         await sleep(1000);
+        await untilCount("answers before the freeze", () => answeredSince(0), 20);
         const frozen = performance.now();
         second.child.kill("SIGSTOP");
+        // At least one timed-out request per loop.
         await sleep(UPSTREAM_TIMEOUT_MS * 2 + 500);
+        await untilCount("answers while second is frozen", () => answeredSince(frozen), 4);
         const thawed = performance.now();
         second.child.kill("SIGCONT");
         await sleep(RECOVERY_LIMIT_MS + 1000);

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import http from "node:http";
 import { OtlpReceiver } from "../../support/otlp-receiver";
 import { type ConnectionOutcome, requestVia } from "../lib/http1";
-import { outcomeKey, sleep, tally } from "../lib/load";
+import { outcomeKey, sleep, tally, untilCount } from "../lib/load";
 import { figure } from "../lib/report";
 import { pid, sharedHttpbin, start, track } from "../lib/suite";
 
@@ -60,6 +60,7 @@ export function sigtermUnderLoad() {
       ];
 
       await sleep(3000);
+      await untilCount("requests answered before SIGTERM", () => outcomes.filter((o) => o.status > 0).length, 150);
       const signalled = performance.now();
       const exit = await first.stop("SIGTERM", 30_000);
       exitedAt = performance.now();
@@ -117,7 +118,6 @@ export function sigtermUnderLoad() {
 
       const explain = (o: ConnectionOutcome & { client: string }) =>
         `${o.client}: ${outcomeKey(o)} reused=${o.reused} at +${Math.round(o.end - signalled)} ms`;
-      expect(answered.length).toBeGreaterThan(100);
       expect(afterSignal.length).toBeGreaterThan(0);
       expect(tally(failed, explain)).toEqual({});
       expect(raced.length).toBeLessThanOrEqual(KEEP_ALIVE_LOOPS + FRESH_LOOPS);
