@@ -37,18 +37,17 @@ describe(`POST / chain (${RUNTIME})`, () => {
     expect(body.headers.Host).toBe(new URL(httpbin.url).host);
   });
 
-  test("second down → first answers 502 JSON quickly", async () => {
+  test("second down → first answers 502 JSON upstream_unreachable", async () => {
     const first = await start(bins.first, {
       SECOND_URL: `http://127.0.0.1:${await freePort()}`,
       CHAIN_SLEEP_MAX_MS: "0",
     });
-    const started = performance.now();
+    // A refused connection is reported as such (upstream_unreachable), not waited out to UPSTREAM_TIMEOUT_MS.
     const response = await fetch(`${first.url}/`, { method: "POST" });
     expect(response.status).toBe(502);
     expect(await response.json()).toEqual({
       error: { code: "upstream_unreachable", message: "second is unreachable" },
     });
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   test("HTTPBin slower than UPSTREAM_TIMEOUT_MS → 504 JSON when the timeout expires", async () => {
@@ -63,8 +62,8 @@ describe(`POST / chain (${RUNTIME})`, () => {
     expect(await response.json()).toEqual({
       error: { code: "upstream_timeout", message: "httpbin did not answer within 500 ms" },
     });
+    // Not before the timeout; and the 504 (not HTTPBin's answer at 3 s) shows the timeout ended it.
     expect(elapsed).toBeGreaterThanOrEqual(450);
-    expect(elapsed).toBeLessThan(2500);
   });
 
   test("a 504 from second reaches first's caller as a 502 naming second", async () => {
@@ -81,21 +80,37 @@ describe(`POST / chain (${RUNTIME})`, () => {
   });
 
   test("SIGTERM during an in-flight request: it completes, then the process exits 0", async () => {
-    const second = await start(bins.second, { HTTPBIN_URL: `${httpbin.url}/slow/1`, UPSTREAM_TIMEOUT_MS: "5000" });
-    const first = await start(bins.first, { SECOND_URL: second.url, CHAIN_SLEEP_MAX_MS: "0" });
+    // HTTPBin's stand-in says when the call reaches it (the request is then in flight in first and second, however
+    // slow the machine) and answers a second later.
+    const { promise: arrived, resolve: arrive } = Promise.withResolvers<void>();
+    const upstream = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(request) {
+        arrive();
+        await Bun.sleep(1000);
+        return Response.json({ url: request.url });
+      },
+    });
+    try {
+      const second = await start(bins.second, { HTTPBIN_URL: upstream.url.origin, UPSTREAM_TIMEOUT_MS: "5000" });
+      const first = await start(bins.first, { SECOND_URL: second.url, CHAIN_SLEEP_MAX_MS: "0" });
 
-    const inFlight = fetch(`${first.url}/`, { method: "POST" });
-    await new Promise((r) => setTimeout(r, 300));
-    const exited = first.stop("SIGTERM");
+      const inFlight = fetch(`${first.url}/`, { method: "POST" });
+      await arrived;
+      const exited = first.stop("SIGTERM");
 
-    const response = await inFlight;
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { url: string }).url).toEndWith("/delay/0");
-    expect(await exited).toEqual({ code: 0, signal: null });
-    // New connections are refused once it is down.
-    await expect(fetch(`${first.url}/health`)).rejects.toThrow();
-    const messages = first.logs().map((l) => l.msg);
-    expect(messages).toContain("shutting down");
-    expect(messages.at(-1)).toBe("stopped");
+      const response = await inFlight;
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { url: string }).url).toEndWith("/delay/0");
+      expect(await exited).toEqual({ code: 0, signal: null });
+      // New connections are refused once it is down.
+      await expect(fetch(`${first.url}/health`)).rejects.toThrow();
+      const messages = first.logs().map((l) => l.msg);
+      expect(messages).toContain("shutting down");
+      expect(messages.at(-1)).toBe("stopped");
+    } finally {
+      upstream.stop(true);
+    }
   });
 });

@@ -66,9 +66,14 @@ describe("service.instance.id and deployment.environment.name", () => {
     expect(targetInfo).toContain(`service_instance_id="${pod}"`);
     expect(targetInfo).toContain('deployment_environment_name="staging"');
 
+    // Work for the sampler until the profile is answered.
     const profiling = fetch(`${service.url}/debug/pprof/profile?seconds=2`);
-    const until = Date.now() + 1500;
-    while (Date.now() < until) await fetch(`${service.url}/fib/22`);
+    let answered = false;
+    const stop = () => {
+      answered = true;
+    };
+    profiling.then(stop, stop);
+    while (!answered) await (await fetch(`${service.url}/fib/22`)).arrayBuffer();
     const profile = decodeProfile(new Uint8Array(await (await profiling).arrayBuffer()));
     expect(profile.comments).toEqual([
       "service.name=first",

@@ -28,9 +28,10 @@ afterAll(async () => {
 /** Keeps `concurrency` GET /fib/<n> in flight until `until` settles. */
 async function loadUntil(until: Promise<unknown>, concurrency = 3, service = first, n = 25) {
   let done = false;
-  until.finally(() => {
+  const stop = () => {
     done = true;
-  });
+  };
+  until.then(stop, stop);
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (!done) await (await fetch(`${service.url}/fib/${n}`)).arrayBuffer();

@@ -105,7 +105,6 @@ describe("remote libSQL server (sqld)", () => {
     await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
     const { port } = blackHole.address() as AddressInfo;
     try {
-      const started = performance.now();
       const proc = spawnProc(
         "first",
         bins.first,
@@ -114,8 +113,8 @@ describe("remote libSQL server (sqld)", () => {
         emptyDir(),
       );
       expect((await proc.exited).code).toBe(1);
-      expect(performance.now() - started).toBeLessThan(5000);
-      expect(proc.stderr.join("\n")).toContain("unusable");
+      // Ended by the DATABASE_TIMEOUT_MS abort (AbortSignal.timeout's message): a black hole never answers otherwise.
+      expect(proc.stderr.join("\n")).toContain("unusable: The operation timed out.");
     } finally {
       for (const socket of held) socket.destroy();
       blackHole.close();
