@@ -61,6 +61,13 @@ const SERVICE_ENV = {
   OTEL_LOGS_EXPORTER: "otlp",
 };
 
+/**
+ * This run's service.instance.id per service: anything else on the machine that exports to 127.0.0.1:4318 while
+ * the stack runs (another checkout's tests, a service started by hand) lands in the same backends.
+ */
+const RUN_ID = randomBytes(4).toString("hex");
+const instance = (service: string) => ({ OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=e2e-${service}-${RUN_ID}` });
+
 let first: Service | undefined;
 let second: Service | undefined;
 let stackStarted = false;
@@ -197,8 +204,8 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
             return new Response("ok");
           },
         });
-        second = await startBinary(bins.second, { ...SERVICE_ENV, PORT: "5001" });
-        first = await startBinary(bins.first, { ...SERVICE_ENV, PORT: "5000" });
+        second = await startBinary(bins.second, { ...SERVICE_ENV, ...instance("second"), PORT: "5001" });
+        first = await startBinary(bins.first, { ...SERVICE_ENV, ...instance("first"), PORT: "5000" });
 
         chainSentAt = Date.now();
         for (let i = 0; i < CHAIN_REQUESTS; i++) {
@@ -348,15 +355,12 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
         if (!routes.has("/") || !routes.has("/fib/:n")) throw new Error(`exemplars for routes ${[...routes]}`);
         return data;
       });
-      interface Trace {
-        spans: { spanID: string; references?: unknown[]; tags: { key: string; value: unknown }[] }[];
-      }
       let checked = 0;
       for (const { seriesLabels, exemplars } of series) {
         for (const { labels } of exemplars) {
           expect(Object.keys(labels).sort()).toEqual(["span_id", "trace_id"]);
           const trace = await poll(`trace ${labels.trace_id} in Jaeger`, 20_000, async () => {
-            const { data } = await getJson<{ data: Trace[] }>(`${JAEGER}/api/traces/${labels.trace_id}`);
+            const { data } = await getJson<{ data: JaegerTrace[] }>(`${JAEGER}/api/traces/${labels.trace_id}`);
             if (!data[0]) throw new Error("not found");
             return data[0];
           });
@@ -377,9 +381,8 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
   test(
     "span metrics: the Collector's call counts per route equal the requests sent; Jaeger's Monitor reads them",
     async () => {
-      const query = `sum by (service_name, span_name) (otlp_traces_span_metrics_calls_total{span_kind="SPAN_KIND_SERVER", service_name=~"first|second"})`;
-      // Exact when this run started the stack; a stack that was already running has counted earlier requests too.
-      const expected = (n: number) => (stackStarted ? n : expect.any(Number));
+      // This run's instances only (their service.instance.id becomes exported_instance).
+      const query = `sum by (service_name, span_name) (otlp_traces_span_metrics_calls_total{span_kind="SPAN_KIND_SERVER", exported_instance=~"e2e-.*-${RUN_ID}"})`;
       const counts = await poll("span metrics in Prometheus for every request sent", 60_000, async () => {
         const { data } = await getJson<PromVector>(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(query)}`);
         const byRoute = Object.fromEntries(
@@ -395,10 +398,11 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
         }
         return byRoute;
       });
+      // (Span names other than these, e.g. a bare "GET" for a 404 of a probe, may show up with their own counts.)
       expect(counts).toMatchObject({
-        "first POST /": expected(CHAIN_REQUESTS),
-        "first GET /fib/:n": expected(FIB_REQUESTS),
-        "second POST /": expected(CHAIN_REQUESTS),
+        "first POST /": CHAIN_REQUESTS,
+        "first GET /fib/:n": FIB_REQUESTS,
+        "second POST /": CHAIN_REQUESTS,
       });
 
       interface MetricsAnswer {
@@ -437,7 +441,10 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
         if (!found || found.callCount < CHAIN_REQUESTS) throw new Error(`dependencies ${JSON.stringify(data)}`);
         return found;
       });
-      expect(edge.callCount).toEqual(stackStarted ? CHAIN_REQUESTS : expect.any(Number));
+      // At least this run's chain requests: Jaeger counts every trace it holds, including those of any other
+      // process on the machine that exported to the stack meanwhile (its API cannot filter by instance).
+      console.log(`service graph: first → second callCount ${edge.callCount} (this run sent ${CHAIN_REQUESTS})`);
+      expect(edge.callCount).toBeGreaterThanOrEqual(CHAIN_REQUESTS);
     },
     { timeout: 45_000 },
   );
@@ -445,16 +452,30 @@ describe.skipIf(!e2eEnabled(import.meta.path))("e2e: first → second → HTTPBi
   test(
     "logs: one chain request's lines from both services are in VictoriaLogs by its trace id, no secret in them",
     async () => {
-      const traceId = randomBytes(16).toString("hex");
+      // first starts its own trace for a client's request and links the client's span (TRACE_CONTEXT_FROM_CLIENTS
+      // =link): the request's trace id is found in Jaeger through that link.
+      const clientTraceId = randomBytes(16).toString("hex");
       const secret = `s3cret-${randomBytes(6).toString("hex")}`;
+      const sentAt = Date.now();
       const response = await fetch(`${(first as Service).url}/?api_key=${secret}`, {
         method: "POST",
         headers: {
-          traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+          traceparent: `00-${clientTraceId}-${randomBytes(8).toString("hex")}-01`,
           authorization: `Bearer ${secret}`,
         },
       });
       expect(response.status).toBe(200);
+      const search = `${JAEGER}/api/traces?service=first&operation=${encodeURIComponent("POST /")}&limit=50&start=${(sentAt - 5000) * 1000}`;
+      const traceId = await poll("the request's trace in Jaeger, linked to the client's span", 30_000, async () => {
+        const { data } = await getJson<{ data: JaegerTrace[] }>(search);
+        const linked = data.find((t) =>
+          t.spans.some((s) =>
+            (s.references as { traceID?: string }[] | undefined)?.some((r) => r.traceID === clientTraceId),
+          ),
+        );
+        if (!linked) throw new Error(`${data.length} traces of first POST /, none linked to ${clientTraceId}`);
+        return linked.traceID;
+      });
 
       const query = `${VICTORIALOGS}/select/logsql/query?query=${encodeURIComponent(`trace_id:${traceId}`)}`;
       const lines = await poll(`log lines of trace ${traceId} in VictoriaLogs (${query})`, 30_000, async () => {
