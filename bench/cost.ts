@@ -5,11 +5,11 @@
 // CPU µs/request: utime+stime of the service processes (from /proc) over the run ÷ requests served.
 // Usage: npm run bench:cost [-- --seconds 10 --rounds 3]   (needs wrk: apt-get install wrk; installed when root)
 //   --quick: without the metrics/profile/logs variants; --extras-only: bare, first traced and those variants only.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { emptyDir } from "../tests/support/processes";
 import { median, type Running, rssMiB, startServer, startSink, startupSample } from "./lib";
@@ -83,10 +83,18 @@ const latencyMs = (out: string, pct: string) => {
   return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
 };
 
-/** wrk -t2 -c50 against `url`; its own CPU comes from the shell's reaped-children times. */
-function load(url: string, post: boolean, duration: number) {
+const execFileAsync = promisify(execFile);
+
+/**
+ * wrk -t2 -c50 against `url`; its own CPU comes from the shell's reaped-children times. Asynchronous: the span sink
+ * lives in this process and must keep answering exports while wrk runs (a blocked sink stalls the one export in
+ * flight, and the service then drops every further span instead of exporting it).
+ */
+async function load(url: string, post: boolean, duration: number) {
   const args = ["-t2", "-c50", `-d${duration}s`, "--latency", ...(post ? ["-s", postScript] : []), url];
-  const out = execFileSync("bash", ["-c", 'wrk "$@"; cat /proc/$$/stat', "wrk", ...args], { encoding: "utf8" });
+  const { stdout: out } = await execFileAsync("bash", ["-c", 'wrk "$@"; cat /proc/$$/stat', "wrk", ...args], {
+    encoding: "utf8",
+  });
   const stat =
     out
       .slice(out.lastIndexOf("\n", out.length - 2) + 1)
@@ -115,12 +123,10 @@ async function measure(
   const entry = servers[0] as Running;
   await new Promise((r) => setTimeout(r, 1000));
   const rssIdle = servers.reduce((sum, s) => sum + rssMiB(s.child.pid as number), 0);
-  load(`${entry.url}${path}`, post, 2); // warm-up
+  await load(`${entry.url}${path}`, post, 2); // warm-up
   const cpuBefore = servers.reduce((sum, s) => sum + cpuMicros(s.child.pid as number), 0);
   const beside = alongside?.(servers);
-  if (beside) await new Promise((r) => setTimeout(r, 50)); // the request is on its way before wrk blocks this process
-  const run = load(`${entry.url}${path}`, post, seconds);
-  await beside;
+  const [run] = await Promise.all([load(`${entry.url}${path}`, post, seconds), beside]);
   const cpuAfter = servers.reduce((sum, s) => sum + cpuMicros(s.child.pid as number), 0);
   const rssAfter = servers.reduce((sum, s) => sum + rssMiB(s.child.pid as number), 0);
   return {

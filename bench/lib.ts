@@ -1,6 +1,7 @@
 // Shared by the bench scripts: processes, wrk, RSS and a discarding OTLP sink, all on loopback and bounded.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { freePort, waitForOk } from "../tests/support/ports";
 import { emptyDir } from "../tests/support/processes";
 
@@ -37,13 +38,15 @@ export async function startServer(
 
 /**
  * wrk's Requests/sec for `seconds` against `url` (after a warm-up of the same shape). Two threads: one tops out near
- * 24k req/s on a 2-core machine, below what the services serve, and would cap the baseline.
+ * 24k req/s on a 2-core machine, below what the services serve, and would cap the baseline. Asynchronous, so that a
+ * span sink in this process (startSink) keeps answering meanwhile.
  */
-export function wrk(url: string, seconds: number, connections = 50): number {
-  const run = (s: number) =>
-    execFileSync("wrk", ["-t2", `-c${connections}`, `-d${s}s`, "--latency", url], { encoding: "utf8" });
-  run(3);
-  const out = run(seconds);
+export async function wrk(url: string, seconds: number, connections = 50): Promise<number> {
+  const run = async (s: number) =>
+    (await promisify(execFile)("wrk", ["-t2", `-c${connections}`, `-d${s}s`, "--latency", url], { encoding: "utf8" }))
+      .stdout;
+  await run(3);
+  const out = await run(seconds);
   const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
   if (!match) throw new Error(`unexpected wrk output:\n${out}`);
   return Number(match[1]);

@@ -17,11 +17,11 @@ const without: number[] = [];
 const withProfile: number[] = [];
 try {
   for (let round = 0; round < rounds; round++) {
-    without.push(wrk(`${server.url}/fib/10`, seconds));
+    without.push(await wrk(`${server.url}/fib/10`, seconds));
     // The profile starts before wrk's warm-up and outlasts the measured run.
     const profile = fetch(`${server.url}/debug/pprof/profile?seconds=${Math.ceil(seconds * 1.25) + 3}`);
     await new Promise((r) => setTimeout(r, 200));
-    withProfile.push(wrk(`${server.url}/fib/10`, seconds));
+    withProfile.push(await wrk(`${server.url}/fib/10`, seconds));
     const response = await profile;
     if (!response.ok) throw new Error(`profile failed: ${response.status}`);
     await response.arrayBuffer();

@@ -25,7 +25,7 @@ const traces = `${sink.url}/v1/traces`;
 async function throughput(file: string, traced: boolean): Promise<number> {
   const server = await startServer([bun, join(comparison, file)], { TRACED: traced ? "1" : "0", OTLP_URL: traces });
   try {
-    return wrk(`${server.url}/fib/10`, seconds);
+    return await wrk(`${server.url}/fib/10`, seconds);
   } finally {
     await server.stop();
   }

@@ -32,6 +32,7 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   private readonly processed: Counter | undefined;
   private readonly attributes: Attributes;
   private readonly dropped: Attributes;
+  private droppedSinceCollection = 0;
 
   constructor(
     private readonly exporter: SpanExporter,
@@ -60,7 +61,10 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
           unit: "{span}",
           description: "The number of spans in the queue of a given instance of an SDK span processor.",
         })
-        .addCallback((result) => result.observe(this.queue.length, this.attributes));
+        .addCallback((result) => {
+          result.observe(this.queue.length, this.attributes);
+          this.countDropped();
+        });
     }
   }
 
@@ -69,11 +73,22 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if (this.shutDown || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.queue.length >= this.settings.maxQueueSize) {
-      this.processed?.add(1, this.dropped);
+      this.droppedSinceCollection++;
       return;
     }
     this.queue.push(span);
     this.schedule();
+  }
+
+  /**
+   * Drops are added to the counter when metrics are collected (this runs in the queue size's callback, which the
+   * SDK calls before it reads the counters), not one `add` per dropped span: a collector that is down drops every
+   * span of every request, and the counter's attribute hashing per call measured at several µs per request.
+   */
+  private countDropped(): void {
+    if (this.droppedSinceCollection === 0) return;
+    this.processed?.add(this.droppedSinceCollection, this.dropped);
+    this.droppedSinceCollection = 0;
   }
 
   /** Sends everything queued now (several batches at once if need be) and waits for every export in flight. */
