@@ -52,12 +52,16 @@ export function createUpstream({ name, baseUrl, timeoutMs, fetch: send = fetch }
   return {
     name,
     async json<T>(method: "GET" | "POST" | "PUT", path: string, body?: unknown): Promise<T> {
+      // Not AbortSignal.timeout: its timer outlives the call, so under load tens of thousands of them stay pending
+      // (one per call for `timeoutMs`); this one is cleared as soon as the answer is read.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new DOMException("upstream timeout", "TimeoutError")), timeoutMs);
       try {
         const response = await send(`${base}/${path.replace(/^\/+/, "")}`, {
           method,
           headers: body === undefined ? ACCEPT_JSON : SEND_JSON,
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: abort.signal,
         });
         if (!response.ok) {
           await response.body?.cancel();
@@ -66,6 +70,8 @@ export function createUpstream({ name, baseUrl, timeoutMs, fetch: send = fetch }
         return (await response.json()) as T;
       } catch (error) {
         throw upstreamFailure(name, timeoutMs, error);
+      } finally {
+        clearTimeout(timer);
       }
     },
   };
