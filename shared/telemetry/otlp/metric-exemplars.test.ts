@@ -1,19 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { TraceFlags } from "@opentelemetry/api";
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { DataPointType, MeterProvider, MetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import protobuf from "protobufjs";
+import { loadOtlpProto } from "../../../tests/support/otlp-proto";
 import { FastHistogram, FastHistogramProducer, type HistogramDataPointWithExemplars } from "../fast-histogram";
 import { DURATION_BUCKETS_SECONDS } from "../metrics";
 import { addJsonExemplars, addProtobufExemplars, withExemplars } from "./metric-exemplars";
 
-// The official OTLP definitions (opentelemetry-proto v1.11.0, vendored for offline tests).
-const PROTO_ROOT = join(import.meta.dir, "../../../tests/support/otlp-proto");
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => join(PROTO_ROOT, target);
-root.loadSync("opentelemetry/proto/collector/metrics/v1/metrics_service.proto");
+// The official OTLP definitions, from the npm registry (see tests/support/otlp-proto.ts).
+const root = loadOtlpProto("opentelemetry/proto/collector/metrics/v1/metrics_service.proto");
 const Request = root.lookupType("opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest");
 const OBJECT_OPTIONS = { longs: String, bytes: String, defaults: true, arrays: true };
 
