@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { negotiateFormat, PrometheusEndpoint, withUnitSuffix } from "./prometheus";
 
@@ -23,6 +24,19 @@ describe("Prometheus exposition names", () => {
     expect(text).toMatch(/^http_server_request_duration_seconds_count\{[^}]*\} 1$/m);
     expect(text).toMatch(/^# TYPE http_server_request_duration_seconds histogram$/m);
     expect(text).toMatch(/^first_request_count_total\{env="dev"[^}]*\} 2$/m);
+  });
+
+  test("a scrape during resource detection waits for it: target_info carries the detected attributes", async () => {
+    const endpoint = new PrometheusEndpoint();
+    let detect: (id: string) => void = () => {};
+    const instanceId = new Promise<string>((resolve) => {
+      detect = resolve;
+    });
+    const resource = resourceFromAttributes({ "service.name": "svc", "service.instance.id": instanceId });
+    new MeterProvider({ resource, readers: [endpoint.reader] }).getMeter("t").createCounter("c").add(1);
+    const scrape = endpoint.render();
+    setTimeout(() => detect("pod-7"), 5);
+    expect(await scrape).toMatch(/^target_info\{[^}]*service_instance_id="pod-7"/m);
   });
 });
 

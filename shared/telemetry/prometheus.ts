@@ -160,6 +160,9 @@ export class PrometheusEndpoint {
 
   async render(format: ExpositionFormat = "prometheus"): Promise<string> {
     const { resourceMetrics } = await this.reader.collect();
+    // target_info is the resource: a scrape during start-up waits for the async detectors rather than publish
+    // another target_info than every later scrape.
+    await resourceMetrics.resource.waitForAsyncAttributes?.();
     return this.serializers[format].serialize(resourceMetrics as ResourceMetrics);
   }
 }

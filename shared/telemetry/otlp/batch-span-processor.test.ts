@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { type ReadableSpan, type SpanExporter, TracerProvider } from "@opentelemetry/sdk-trace";
 import { BoundedBatchSpanProcessor } from "./batch-span-processor";
@@ -88,5 +89,32 @@ describe("bounded batch span processor", () => {
     tracer.startSpan("after shutdown").end();
     await nextTurn();
     expect(batches).toHaveLength(2);
+  });
+
+  test("a resource still detecting attributes is exported only once they are known", async () => {
+    let detect: (id: string) => void = () => {};
+    const instanceId = new Promise<string>((resolve) => {
+      detect = resolve;
+    });
+    const resource = resourceFromAttributes({ "service.name": "svc", "service.instance.id": instanceId });
+    // What an exporter encodes is what the resource holds when export is called.
+    const exported: Record<string, unknown>[] = [];
+    const exporter: SpanExporter = {
+      export: (spans, done) => {
+        exported.push({ ...spans[0]?.resource.attributes });
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      shutdown: async () => {},
+    };
+    const processor = new BoundedBatchSpanProcessor(exporter, settings);
+    const tracer = new TracerProvider({ resource, spanProcessors: [processor] }).getTracer("test");
+    for (let i = 0; i < 3; i++) tracer.startSpan("early").end();
+    await nextTurn();
+    await nextTurn();
+    expect(exported).toHaveLength(0);
+    detect("pod-7");
+    const flushed = processor.forceFlush();
+    await flushed;
+    expect(exported).toEqual([{ "service.name": "svc", "service.instance.id": "pod-7" }]);
   });
 });

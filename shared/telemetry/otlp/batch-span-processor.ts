@@ -7,6 +7,7 @@ import {
   TraceFlags,
 } from "@opentelemetry/api";
 import { ExportResultCode, suppressTracing } from "@opentelemetry/core";
+import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace";
 import type { BatchSettings } from "../settings";
 
@@ -138,17 +139,26 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
       };
       // An exporter that never calls back must not stall the pipeline.
       const timeout = setTimeout(() => finish(new TimeoutError()), this.settings.exportTimeoutMillis);
-      try {
-        // Outside any request's context (the timer may have been set inside one): the export and what it logs belong
-        // to no trace, and nothing it calls is traced.
-        context.with(EXPORT_CONTEXT, () =>
-          this.exporter.export(batch, (result) =>
-            finish(result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error("export failed"))),
-          ),
-        );
-      } catch (error) {
-        finish(error as Error);
-      }
+      const send = () => {
+        try {
+          // Outside any request's context (the timer may have been set inside one): the export and what it logs
+          // belong to no trace, and nothing it calls is traced.
+          context.with(EXPORT_CONTEXT, () =>
+            this.exporter.export(batch, (result) =>
+              finish(
+                result.code === ExportResultCode.SUCCESS ? undefined : (result.error ?? new Error("export failed")),
+              ),
+            ),
+          );
+        } catch (error) {
+          finish(error as Error);
+        }
+      };
+      // A resource whose async detectors are still running would be exported without their attributes (the first
+      // spans of a service would carry another resource than the rest): wait for them, as the SDK's processor does.
+      const pending = pendingResources(batch);
+      if (pending.length === 0) send();
+      else Promise.all(pending.map((resource) => resource.waitForAsyncAttributes?.())).then(send, finish);
     });
     this.inFlight.add(done);
     done.finally(() => this.inFlight.delete(done));
@@ -159,6 +169,14 @@ export class BoundedBatchSpanProcessor implements SpanProcessor {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+function pendingResources(batch: readonly ReadableSpan[]): Resource[] {
+  const pending: Resource[] = [];
+  for (const span of batch) {
+    if (span.resource.asyncAttributesPending && !pending.includes(span.resource)) pending.push(span.resource);
+  }
+  return pending;
 }
 
 class TimeoutError extends Error {
