@@ -51,9 +51,7 @@ export function startMetrics(
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: new LazyMetricExporter(async () =>
-          otlp.protocol === "http/json"
-            ? new (await import("@opentelemetry/exporter-metrics-otlp-http")).OTLPMetricExporter(config)
-            : new (await import("@opentelemetry/exporter-metrics-otlp-proto")).OTLPMetricExporter(config),
+          (await import("./otlp/metric-exporter")).otlpMetricExporter(otlp.protocol, config),
         ),
         exportIntervalMillis: settings.metrics.exportIntervalMillis,
         exportTimeoutMillis: Math.min(30_000, settings.metrics.exportIntervalMillis),

@@ -2,13 +2,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { freePort } from "../support/ports";
 import { type Service, startBinary } from "../support/processes";
-import { launchers } from "../support/services";
+import { launchers, SETUP_TIMEOUT_MS } from "../support/services";
 
 let first: string[];
 
 beforeAll(async () => {
   first = (await launchers()).first;
-});
+}, SETUP_TIMEOUT_MS);
 
 const status = async (url: string) => (await fetch(url, { signal: AbortSignal.timeout(10_000) })).status;
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Service, startBinary } from "../support/processes";
-import { launchers, RUNTIME } from "../support/services";
+import { launchers, RUNTIME, SETUP_TIMEOUT_MS } from "../support/services";
 
 let bins: { first: string[]; second: string[] };
 const running: Service[] = [];
@@ -22,7 +22,7 @@ const json = (method: string, body: unknown) => ({
 
 beforeAll(async () => {
   bins = await launchers();
-});
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop("SIGKILL")));

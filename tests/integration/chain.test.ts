@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Httpbin, startHttpbin } from "../support/httpbin";
 import { freePort } from "../support/ports";
 import { type Service, startBinary } from "../support/processes";
-import { launchers, RUNTIME } from "../support/services";
+import { launchers, RUNTIME, SETUP_TIMEOUT_MS } from "../support/services";
 
 let httpbin: Httpbin;
 let bins: { first: string[]; second: string[] };
@@ -17,7 +17,7 @@ async function start(binary: string[], env: Record<string, string>) {
 
 beforeAll(async () => {
   [httpbin, bins] = await Promise.all([startHttpbin(), launchers()]);
-});
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop("SIGKILL")));

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decodeProfile } from "../../shared/profiling/decode";
 import { OtlpReceiver } from "../support/otlp-receiver";
 import { type Service, startBinary } from "../support/processes";
-import { launchers } from "../support/services";
+import { launchers, SETUP_TIMEOUT_MS } from "../support/services";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const receiver = new OtlpReceiver().start();
@@ -32,7 +32,7 @@ async function resourceAfter(url: string, route: string) {
 
 beforeAll(async () => {
   first = (await launchers()).first;
-});
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   await Promise.all(running.map((s) => s.stop("SIGKILL")));

@@ -4,7 +4,7 @@ import { type DecodedProfile, decodeProfile } from "../../shared/profiling/decod
 import { renderFlameGraph } from "../../tools/flamegraph/render";
 import { OtlpReceiver } from "../support/otlp-receiver";
 import { type Service, startBinary } from "../support/processes";
-import { launchers, RUNTIME } from "../support/services";
+import { launchers, RUNTIME, SETUP_TIMEOUT_MS } from "../support/services";
 
 let first: Service;
 let traced: Service;
@@ -18,7 +18,7 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: "200",
     LOG_LEVEL: "warn",
   });
-});
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   await Promise.all([first?.stop("SIGKILL"), traced?.stop("SIGKILL")]);

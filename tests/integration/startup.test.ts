@@ -6,13 +6,14 @@ import { dirname, join } from "node:path";
 import { binaries } from "../support/binaries";
 import { freePort } from "../support/ports";
 import { emptyDir, spawnProc, startBinary } from "../support/processes";
+import { SETUP_TIMEOUT_MS } from "../support/services";
 import { startSqld } from "../support/sqld";
 
 let bins: { first: string; second: string };
 
 beforeAll(async () => {
   bins = await binaries();
-});
+}, SETUP_TIMEOUT_MS);
 
 /** True if any directory from `dir` up to / has a node_modules a binary could load packages from. */
 function nodeModulesAbove(dir: string): boolean {

@@ -386,6 +386,42 @@ describe("metrics", () => {
     expect(await (await fetch(`${first.url}/metrics`)).text()).not.toContain(" # {");
   });
 
+  test.each(["http/protobuf", "http/json"])(
+    "OTLP metric push (%s) carries the sampled request's trace as an exemplar on its route's data point",
+    async (protocol) => {
+      const otlp = receiver();
+      const pushing = await start(services.bins.first, otlp, {
+        OTEL_METRICS_EXPORTER: "otlp",
+        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: protocol,
+        OTEL_METRIC_EXPORT_INTERVAL: "300",
+      });
+      expect((await fetch(`${pushing.url}/fib/7`)).status).toBe(200);
+      await otlp.waitFor((r) => r.spans.some((s) => s.kind === SERVER && s.attributes["http.route"] === "/fib/:n"));
+      const span = one(
+        otlp.spans.filter((s) => s.kind === SERVER && s.attributes["http.route"] === "/fib/:n"),
+        "one SERVER span for /fib/:n",
+      );
+      const routePoint = () =>
+        otlp.histogramPoints.findLast(
+          (p) => p.metric === "http.server.request.duration" && p.attributes["http.route"] === "/fib/:n",
+        );
+      await otlp.waitFor(() => (routePoint()?.exemplars.length ?? 0) > 0);
+      const point = routePoint();
+      expect(point?.count).toBe(1);
+      const exemplar = one(point?.exemplars ?? [], "one exemplar for one request");
+      expect(exemplar.traceId).toBe(span.traceId);
+      expect(exemplar.spanId).toBe(span.spanId);
+      expect(exemplar.value).toBeGreaterThan(0);
+      expect(exemplar.filteredAttributes).toBe(0);
+      expect(Math.abs(Number(BigInt(exemplar.timeUnixNano) / 1_000_000n) - Date.now())).toBeLessThan(60_000);
+      expect(
+        otlp.requests
+          .filter((q) => q.path === "/v1/metrics")
+          .every((q) => q.contentType.includes(protocol === "http/json" ? "json" : "protobuf")),
+      ).toBe(true);
+    },
+  );
+
   test("OTEL_METRICS_EXPORTER=otlp pushes metrics; =none turns /metrics off", async () => {
     const otlp = receiver();
     const pushing = await start(services.bins.first, otlp, {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from "bun:test";
 import { type Httpbin, startHttpbin } from "./httpbin";
 import { OtlpReceiver } from "./otlp-receiver";
 import { type Service, startBinary } from "./processes";
-import { launchers } from "./services";
+import { launchers, SETUP_TIMEOUT_MS } from "./services";
 
 /**
  * Registers the test file's hooks: HTTPBin and the service launchers before its tests; every service and receiver
@@ -17,7 +17,7 @@ export function chainFixture() {
 
   beforeAll(async () => {
     [httpbin, bins] = await Promise.all([startHttpbin(), launchers()]);
-  });
+  }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
     await Promise.all(running.map((s) => s.stop("SIGKILL")));

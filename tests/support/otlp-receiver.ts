@@ -2,8 +2,8 @@
 // (whatever the exporter under test sends) and keeps what arrived in one normalised shape for assertions.
 import protobuf from "protobufjs";
 
-// The subset of opentelemetry-proto (collector/{trace,logs}/v1, trace/v1, logs/v1, common/v1, resource/v1) that
-// the assertions read; field numbers as in the upstream .proto files.
+// The subset of opentelemetry-proto (collector/{trace,logs,metrics}/v1, trace/v1, logs/v1, metrics/v1, common/v1,
+// resource/v1) that the assertions read; field numbers as in the upstream .proto files.
 const PROTO = `
 syntax = "proto3";
 package otlp;
@@ -30,10 +30,19 @@ message LogRecord { fixed64 time_unix_nano = 1; int32 severity_number = 2; strin
 message ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2; }
 message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; }
 message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
+message Exemplar { fixed64 time_unix_nano = 2; double as_double = 3; bytes span_id = 4; bytes trace_id = 5;
+  repeated KeyValue filtered_attributes = 7; }
+message HistogramDataPoint { fixed64 count = 4; repeated Exemplar exemplars = 8; repeated KeyValue attributes = 9; }
+message Histogram { repeated HistogramDataPoint data_points = 1; }
+message Metric { string name = 1; Histogram histogram = 9; }
+message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; }
+message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; }
+message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
 `;
 const root = protobuf.parse(PROTO).root;
 const TraceRequest = root.lookupType("otlp.ExportTraceServiceRequest");
 const LogsRequest = root.lookupType("otlp.ExportLogsServiceRequest");
+const MetricsRequest = root.lookupType("otlp.ExportMetricsServiceRequest");
 
 export type AttributeType = "string" | "int" | "double" | "bool" | "array" | "kvlist" | "bytes";
 export type Attributes = Record<string, unknown>;
@@ -60,6 +69,15 @@ export interface ReceivedLog {
   traceId: string;
   spanId: string;
   attributes: Attributes;
+  resource: Attributes;
+}
+
+/** One pushed histogram data point, with the exemplars it carried. */
+export interface ReceivedHistogramPoint {
+  metric: string;
+  count: number;
+  attributes: Attributes;
+  exemplars: { traceId: string; spanId: string; value: number; timeUnixNano: string; filteredAttributes: number }[];
   resource: Attributes;
 }
 
@@ -109,6 +127,7 @@ function decode(body: Uint8Array, contentType: string, type: protobuf.Type): Jso
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly logs: ReceivedLog[] = [];
+  readonly histogramPoints: ReceivedHistogramPoint[] = [];
   readonly requests: { path: string; contentType: string }[] = [];
   private server: ReturnType<typeof Bun.serve> | undefined;
 
@@ -128,6 +147,7 @@ export class OtlpReceiver {
         const body = new Uint8Array(await request.arrayBuffer());
         if (path === "/v1/traces") this.addTraces(decode(body, contentType, TraceRequest));
         if (path === "/v1/logs") this.addLogs(decode(body, contentType, LogsRequest));
+        if (path === "/v1/metrics") this.addMetrics(decode(body, contentType, MetricsRequest));
         return contentType.includes("json")
           ? Response.json({})
           : new Response(new Uint8Array(), { headers: { "content-type": "application/x-protobuf" } });
@@ -203,6 +223,32 @@ export class OtlpReceiver {
             attributes: attributes(record.attributes as Json[])[0],
             resource,
           });
+        }
+      }
+    }
+  }
+
+  private addMetrics(request: Json) {
+    for (const rm of (request.resourceMetrics as Json[] | undefined) ?? []) {
+      const [resource] = attributes(((rm.resource as Json | undefined)?.attributes as Json[]) ?? []);
+      for (const sm of (rm.scopeMetrics as Json[] | undefined) ?? []) {
+        for (const metric of (sm.metrics as Json[] | undefined) ?? []) {
+          const histogram = metric.histogram as Json | undefined;
+          for (const point of (histogram?.dataPoints as Json[] | undefined) ?? []) {
+            this.histogramPoints.push({
+              metric: metric.name as string,
+              count: Number(point.count ?? 0),
+              attributes: attributes(point.attributes as Json[])[0],
+              exemplars: ((point.exemplars as Json[] | undefined) ?? []).map((e) => ({
+                traceId: hex(e.traceId),
+                spanId: hex(e.spanId),
+                value: Number(e.asDouble),
+                timeUnixNano: String(e.timeUnixNano),
+                filteredAttributes: ((e.filteredAttributes as Json[] | undefined) ?? []).length,
+              })),
+              resource,
+            });
+          }
         }
       }
     }

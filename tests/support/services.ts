@@ -11,6 +11,12 @@ export type Runtime = "bun-binary" | "deno" | "qemu-arm64";
 const RUNTIMES: readonly Runtime[] = ["bun-binary", "deno", "qemu-arm64"];
 export const RUNTIME: Runtime = RUNTIMES.find((r) => r === process.env.TWINBIN_RUNTIME) ?? "bun-binary";
 
+/**
+ * For a hook that gets the binaries (built once per run: about 25 s for both on an idle 2-core machine, several
+ * times that on a loaded one) and starts processes.
+ */
+export const SETUP_TIMEOUT_MS = 300_000;
+
 /** Emulation makes start-up and the first requests several times slower. */
 export const START_TIMEOUT_MS = RUNTIME === "qemu-arm64" ? 120_000 : 30_000;
 

@@ -7,13 +7,11 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
 import protobuf from "protobufjs";
+import { loadOtlpProto } from "../../../tests/support/otlp-proto";
 import { OtlpSpanEncoder } from "./span-encoder";
 
-// The official OTLP definitions (opentelemetry-proto v1.11.0, vendored for offline tests).
-const PROTO_ROOT = join(import.meta.dir, "../../../tests/support/otlp-proto");
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => join(PROTO_ROOT, target);
-root.loadSync("opentelemetry/proto/collector/trace/v1/trace_service.proto");
+// The official OTLP definitions, from the npm registry (see tests/support/otlp-proto.ts).
+const root = loadOtlpProto("opentelemetry/proto/collector/trace/v1/trace_service.proto");
 const Request = root.lookupType("opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest");
 
 const decode = (bytes: Uint8Array) =>

@@ -1,0 +1,57 @@
+// The official OTLP protobuf definitions, for tests that decode what twinbin's own encoders write. They come from
+// the npm registry, not from this repository: the last @opentelemetry package that ships the .proto files
+// (otlp-grpc-exporter-base 0.34.0 loaded them at run time) is packed once into a cache outside the repository.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import protobuf from "protobufjs";
+
+const PACKAGE = "@opentelemetry/otlp-grpc-exporter-base@0.34.0";
+const CACHE = join(
+  process.env.TWINBIN_CACHE_DIR ?? join(homedir(), ".cache", "twinbin"),
+  "otlp-proto",
+  "otlp-grpc-exporter-base-0.34.0",
+);
+
+/** The folder holding opentelemetry/proto/…; packs and unpacks the package on first use. */
+export function otlpProtoDir(): string {
+  const protos = join(CACHE, "opentelemetry");
+  if (existsSync(protos)) return CACHE;
+  const scratch = mkdtempSync(join(tmpdir(), "twinbin-otlp-proto-"));
+  try {
+    const tarball = execFileSync("npm", ["pack", PACKAGE, "--silent", "--pack-destination", scratch], {
+      encoding: "utf8",
+    }).trim();
+    execFileSync("tar", ["-xzf", join(scratch, tarball), "-C", scratch, "package/build/protos"]);
+    mkdirSync(join(CACHE, ".."), { recursive: true });
+    rmSync(CACHE, { recursive: true, force: true });
+    renameSync(join(scratch, "package/build/protos"), CACHE);
+  } catch (error) {
+    throw new Error(`could not get the OTLP .proto files from npm (${PACKAGE}): ${(error as Error).message}`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return CACHE;
+}
+
+/**
+ * A protobufjs root with the given service definitions loaded. That package's definitions (opentelemetry-proto
+ * v0.19) predate two fields the SDK writes today; they are added here with the numbers and types that
+ * opentelemetry-proto v1.1 gave them, so that a decoder sees them instead of skipping them as unknown.
+ */
+export function loadOtlpProto(...files: string[]): protobuf.Root {
+  const dir = otlpProtoDir();
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => join(dir, target);
+  root.loadSync(files);
+  for (const [type, id] of [
+    ["opentelemetry.proto.trace.v1.Span", 16],
+    ["opentelemetry.proto.trace.v1.Span.Link", 6],
+  ] as const) {
+    const message = root.lookup(type);
+    if (message instanceof protobuf.Type && !message.fields.flags)
+      message.add(new protobuf.Field("flags", id, "fixed32"));
+  }
+  return root;
+}
