@@ -1,12 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { type Attributes, context, SpanKind, SpanStatusCode, TraceFlags, trace } from "@opentelemetry/api";
 import { TraceState } from "@opentelemetry/core";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
-import protobuf from "protobufjs";
 import { loadOtlpProto } from "../../../tests/support/otlp-proto";
 import { OtlpSpanEncoder } from "./span-encoder";
 
