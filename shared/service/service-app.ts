@@ -25,6 +25,11 @@ export interface ServiceAppOptions {
   metrics?: { render(format: ExpositionFormat): Promise<string> } | undefined;
   /** Serves /debug/pprof/profile. */
   profiler: CpuProfiler;
+  /**
+   * Record the matched route on each request for the telemetry wrapper (http/outcome); default on. Off when no
+   * wrapper reads it (telemetry disabled), which spares every request a transform hook.
+   */
+  recordRoutes?: boolean;
 }
 
 const PARSE_CODES = new Set(["PARSE", "INVALID_COOKIE_SIGNATURE", "INVALID_FILE_TYPE"]);
@@ -56,17 +61,28 @@ export function toHttpError(code: string | number, error: unknown): HttpError {
  * and (when Prometheus export is on) `/metrics`. Services `.use()` their feature routes on it. The matched route
  * and any error are recorded on the request (http/outcome) for the telemetry wrapper around the app.
  */
-export function createServiceApp({ name, bodyLimitBytes, log, readiness, metrics, profiler }: ServiceAppOptions) {
+export function createServiceApp({
+  name,
+  bodyLimitBytes,
+  log,
+  readiness,
+  metrics,
+  profiler,
+  recordRoutes = true,
+}: ServiceAppOptions) {
   // standardHostname: false, or Elysia finds the path from index 11 of the URL and a short Host ("http://api/…",
   // as a proxy or a container name gives) routes /fib/1 as "/1".
-  return new Elysia({ name, handler: { standardHostname: false } })
+  const app = new Elysia({ name, handler: { standardHostname: false } })
     .onRequest(({ request }) => {
       if (Number(request.headers.get("content-length") ?? 0) > bodyLimitBytes) throw bodyTooLarge(bodyLimitBytes);
     })
-    .onParse({ as: "global" }, ({ request }) => parseJsonBody(request, bodyLimitBytes))
-    .onTransform({ as: "global" }, ({ request, route }) => {
+    .onParse({ as: "global" }, ({ request }) => parseJsonBody(request, bodyLimitBytes));
+  if (recordRoutes) {
+    app.onTransform({ as: "global" }, ({ request, route }) => {
       recordRoute(request, route);
-    })
+    });
+  }
+  return app
     .onError({ as: "global" }, ({ code, error, set, request, route }) => {
       if (route && code !== "NOT_FOUND") recordRoute(request, route);
       const answer = toHttpError(code, error);

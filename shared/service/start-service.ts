@@ -103,6 +103,7 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
     readiness,
     metrics: telemetry.prometheus,
     profiler,
+    recordRoutes: !telemetry.settings.disabled,
   }).use(definition.routes({ config, log, database, telemetry }));
   const handler = telemetry.instrumentServer(async (request) => app.fetch(request), log);
   return {

@@ -113,6 +113,9 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
   const traceContextFromClients = options.traceContextFromClients ?? "trust";
   const trusting = traceContextFromClients === "trust";
   const onBaggageDropped = options.onBaggageDropped ?? (() => {});
+  // The access line's fields are fixed (method, route template, status, duration): nothing in it can need redacting,
+  // and the logger's wildcard redaction measured at about half the cost of writing each line.
+  const accessLog = log.child({}, { redact: [] });
 
   /**
    * The context the SERVER span starts in, and its links. trust: the caller's context (traceparent, tracestate and
@@ -147,8 +150,11 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
     if (status >= 500) attributes["error.type"] = errorType(error ?? errorOf(request), status);
     const seconds = (performance.now() - started) / 1000;
     duration?.record(seconds, attributes, span);
-    if (log.isLevelEnabled("info")) {
-      log.info({ method: request.method, route, status, duration_ms: Math.round(seconds * 100_000) / 100 }, "request");
+    if (accessLog.isLevelEnabled("info")) {
+      accessLog.info(
+        { method: request.method, route, status, duration_ms: Math.round(seconds * 100_000) / 100 },
+        "request",
+      );
     }
     return attributes;
   }
@@ -161,7 +167,7 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
       "http.response.status_code": response.status,
       "http.route": url.path,
     });
-    log.debug({ method: request.method, route: url.path, status: response.status }, "request");
+    accessLog.debug({ method: request.method, route: url.path, status: response.status }, "request");
     return response;
   }
 
