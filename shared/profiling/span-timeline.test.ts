@@ -26,6 +26,20 @@ describe("SpanTimeline", () => {
     expect(timeline.stop()(150)).toBeUndefined();
   });
 
+  test("remembers at most `limit` spans per profile; later samples stay unlabelled", () => {
+    const timeline = new SpanTimeline(2);
+    timeline.start();
+    timeline.onEnd(span("a", SpanKind.SERVER, 100, 200));
+    timeline.onEnd(span("b", SpanKind.SERVER, 300, 400));
+    timeline.onEnd(span("c", SpanKind.SERVER, 500, 600));
+    const lookup = timeline.stop();
+    expect(lookup(350)).toMatchObject({ spanId: "span-b" });
+    expect(lookup(550)).toBeUndefined();
+    timeline.start(); // the next profile starts empty again
+    timeline.onEnd(span("c", SpanKind.SERVER, 500, 600));
+    expect(timeline.stop()(550)).toMatchObject({ spanId: "span-c" });
+  });
+
   test("one SERVER span covering a sample labels it; none outside it", () => {
     const timeline = new SpanTimeline();
     timeline.start();

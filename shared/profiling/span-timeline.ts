@@ -21,6 +21,13 @@ const toPerfMillis = ([seconds, nanos]: [number, number]) => seconds * 1000 + na
 export class SpanTimeline implements SpanProcessor {
   private intervals: Interval[] | undefined;
 
+  /**
+   * `limit` bounds the spans one profile remembers: a 10 s profile at tens of thousands of requests a second would
+   * otherwise hold every span's interval (hundreds of MiB). Past it, later samples stay unlabelled; under such
+   * concurrency most would be ambiguous anyway.
+   */
+  constructor(private readonly limit = 50_000) {}
+
   start(): void {
     this.intervals = [];
   }
@@ -69,6 +76,7 @@ export class SpanTimeline implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     // Only INTERNAL and SERVER spans can label a sample.
     if (!this.intervals || (span.kind !== SpanKind.INTERNAL && span.kind !== SpanKind.SERVER)) return;
+    if (this.intervals.length >= this.limit) return;
     const { traceId, spanId } = span.spanContext();
     this.intervals.push({
       traceId,
