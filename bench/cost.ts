@@ -281,7 +281,7 @@ const chainVsElysia = median(
     (s, i) => s.rps / ((samples["plain Elysia chain"] ?? [])[i] as Sample).rps,
   ),
 );
-const coreBars = (): [string, string, string, boolean][] => [
+const coreTargets = (): [string, string, string, boolean][] => [
   [
     "telemetry CPU per GET /fib/10 (traced − disabled)",
     `${f1(cpu("first, traced") - cpu("first, OTEL_SDK_DISABLED"))} µs`,
@@ -297,14 +297,14 @@ const coreBars = (): [string, string, string, boolean][] => [
   ],
   ["SDK-disabled chain × plain Elysia chain", chainVsElysia.toFixed(2), "≥ 0.95", chainVsElysia >= 0.95],
 ];
-const bars = values["extras-only"] ? [] : coreBars();
+const targets = values["extras-only"] ? [] : coreTargets();
 if (!values["extras-only"]) {
   const startRatio = median(starts["first, traced"] ?? []) / median(starts["plain Elysia"] ?? []);
-  bars.push(["start → first 200, first traced × plain Elysia", startRatio.toFixed(2), "≤ 1.3", startRatio <= 1.3]);
+  targets.push(["start → first 200, first traced × plain Elysia", startRatio.toFixed(2), "≤ 1.3", startRatio <= 1.3]);
   const idle = med("first, traced", (s) => s.rssIdle);
   const after = med("first, traced", (s) => s.rssAfter);
-  bars.push(["RSS idle, first traced", `${idle.toFixed(0)} MiB`, "≤ 42 MB", idle <= 42]);
-  bars.push([`RSS after ${seconds} s traced load`, `${after.toFixed(0)} MiB`, "≤ 70 MB", after <= 70]);
+  targets.push(["RSS idle, first traced", `${idle.toFixed(0)} MiB`, "≤ 42 MB", idle <= 42]);
+  targets.push([`RSS after ${seconds} s traced load`, `${after.toFixed(0)} MiB`, "≤ 70 MB", after <= 70]);
 }
 if (!values.quick) {
   // Same-round ratios of req/s, and of CPU per request (off ÷ on: the throughput ratio a CPU-bound service would see,
@@ -318,10 +318,10 @@ if (!values.quick) {
   const metrics = vs("first, traced", "first, traced, metrics off");
   const profile = vs("first, traced, CPU profile running", "first, traced");
   const logs = vs("first, traced, OTLP logs on (LOG_LEVEL=info)", "first, traced, LOG_LEVEL=info");
-  bars.push(["metrics on / off (traced), req/s (CPU)", metrics.text, "≥ 0.95", metrics.rps >= 0.95]);
-  bars.push(["CPU profile running / not, req/s (CPU)", profile.text, "≥ 0.97", profile.rps >= 0.97]);
-  bars.push(["OTLP log export on / off (LOG_LEVEL=info), req/s (CPU)", logs.text, "—", true]);
+  targets.push(["metrics on / off (traced), req/s (CPU)", metrics.text, "≥ 0.95", metrics.rps >= 0.95]);
+  targets.push(["CPU profile running / not, req/s (CPU)", profile.text, "≥ 0.97", profile.rps >= 0.97]);
+  targets.push(["OTLP log export on / off (LOG_LEVEL=info), req/s (CPU)", logs.text, "—", true]);
 }
-console.log("\n| target | measured | bar | |\n|---|---:|---|---|");
-for (const [name, value, bar, ok] of bars)
-  console.log(`| ${name} | ${value} | ${bar} | ${ok ? "met" : "**missed**"} |`);
+console.log("\n| figure | measured | target | |\n|---|---:|---|---|");
+for (const [name, value, target, ok] of targets)
+  console.log(`| ${name} | ${value} | ${target} | ${ok ? "met" : "**missed**"} |`);

@@ -1,5 +1,5 @@
 // What taking a CPU profile costs: wrk -t2 -c50 GET /fib/10 on the compiled first, alternating runs without and
-// with a /debug/pprof/profile being taken over the whole run, in one session (bar: with / without ≥ 0.97).
+// with a /debug/pprof/profile being taken over the whole run, in one session (target: with / without ≥ 0.97).
 // Usage: npm run bench:profiling [-- --seconds 10 --rounds 3]
 import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
@@ -35,4 +35,4 @@ console.log(`| GET /fib/10, wrk -t1 -c50 -d${seconds}s, median of ${rounds} | re
 console.log("|---|---|");
 console.log(`| no profile running | ${a.toFixed(0)} |`);
 console.log(`| CPU profile (10 ms sampling) running | ${b.toFixed(0)} |`);
-console.log(`| ratio (bar ≥ 0.97) | ${(b / a).toFixed(3)} |`);
+console.log(`| ratio (target ≥ 0.97) | ${(b / a).toFixed(3)} |`);

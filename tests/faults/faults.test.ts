@@ -1,6 +1,6 @@
 // Fault tier: the compiled binaries, on loopback, under bounded load while things go wrong: the collector goes
 // away, second is killed, HTTPBin is too slow, SIGTERM arrives under load, garbage comes in, the process dies
-// mid-write, profiles collide, secrets are sent everywhere. Each scenario asserts its bars and records what it
+// mid-write, profiles collide, secrets are sent everywhere. Each scenario asserts its limits and records what it
 // measured; the table is printed at the end (and written to $TWINBIN_FAULTS_REPORT when set).
 //
 //   bun test tests/faults                            CI length (≈ 2 min)

@@ -6,7 +6,7 @@ interface Row {
   scenario: string;
   figure: string;
   value: string;
-  bar: string;
+  limit: string;
   verdict: "pass" | "FAIL" | "";
 }
 
@@ -19,15 +19,15 @@ const format = (value: number | string): string => {
 };
 
 /**
- * Records one figure. `ok` is the verdict against `bar` (left empty for purely informative figures); the test's own
+ * Records one figure. `ok` is the verdict against `limit` (left empty for purely informative figures); the test's own
  * `expect` is what fails the run, this only documents it.
  */
-export function figure(scenario: string, name: string, value: number | string, bar = "", ok?: boolean): void {
+export function figure(scenario: string, name: string, value: number | string, limit = "", ok?: boolean): void {
   rows.push({
     scenario,
     figure: name,
     value: format(value),
-    bar,
+    limit,
     verdict: ok === undefined ? "" : ok ? "pass" : "FAIL",
   });
 }
@@ -37,9 +37,9 @@ export function renderReport(header: string): string {
   const lines = [
     header,
     "",
-    "| scenario | figure | measured | bar | |",
+    "| scenario | figure | measured | limit | |",
     "|---|---|---|---|---|",
-    ...rows.map((r) => `| ${[r.scenario, r.figure, r.value, r.bar, r.verdict].map(cell).join(" | ")} |`),
+    ...rows.map((r) => `| ${[r.scenario, r.figure, r.value, r.limit, r.verdict].map(cell).join(" | ")} |`),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -78,7 +78,7 @@ export function badInput() {
 
       // /fib over the cap: rejected before any work, measured on a quiet server: 300 keep-alive round trips, and on
       // the server side from first's own duration histogram (its 5 ms bucket). Other work on the machine only ever
-      // adds to a round trip, so when a round's p99 is over the bar it is measured again (up to 3 rounds) and the
+      // adds to a round trip, so when a round's p99 is over the limit it is measured again (up to 3 rounds) and the
       // best round counts.
       const overCap = ["36", "45", "46", "1000000000", "99999999999999999999"];
       for (let i = 0; i < 20; i++) await timedFetch("warm", `${first.url}/fib/${overCap[i % overCap.length]}`);

@@ -16,7 +16,7 @@ const OUTAGE_MS = LONG ? 60_000 : 10_000;
 const RESUME_LIMIT_MS = 10_000;
 const AFTER_MS = LONG ? 30_000 : 10_000;
 const P99_BAR = 1.2;
-/** Outage cycles at most, when the first is over the p99 bar or disturbed by other work (see `settled`). */
+/** Outage cycles at most, when the first is over the p99 limit or disturbed by other work (see `settled`). */
 const MAX_CYCLES = 4;
 /** Largest spread, between a cycle's windows, of the CPU share other processes took, for the cycle to count. */
 const CLEAN_CPU_SPREAD = 0.05;
@@ -110,7 +110,7 @@ export function collectorOutage() {
             );
           // A cycle is clean when the rest of the machine took about the same CPU in its three windows: on this
           // shared 2-core machine, other work landing in one 10 s window moves its p99 by up to ±50% with no outage
-          // at all. Cycles are repeated (up to MAX_CYCLES) until the first is clean and within the bar, or three are
+          // at all. Cycles are repeated (up to MAX_CYCLES) until the first is clean and within the limit, or three are
           // clean; the verdict is the median of the clean ones (of all, if none is): a slowdown the outage causes
           // shows in each.
           const foreign = (c: (typeof cycles)[number]) =>
