@@ -22,7 +22,7 @@ import { libsqlAddon, libsqlVersion } from "./libsql-addon";
 import { selectTargets, type Target } from "./targets";
 
 /**
- * Targets whose cross-compiled `--bytecode` binaries were run and answered (tests/dist runs linux-arm64 under
+ * Targets whose cross-compiled `--bytecode` binaries were run and answered (tests/release runs linux-arm64 under
  * qemu). JavaScriptCore bytecode is made by the building machine's Bun; for targets that cannot run here (musl,
  * macOS, Windows) it stays off: upstream reports musl binaries with cross-built bytecode crashing
  * (oven-sh/bun#24144). Measured start-up with and without it: docs/distribution.md.

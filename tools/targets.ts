@@ -1,5 +1,5 @@
 // The platforms twinbin ships binaries for: Bun's compile target, the libSQL addon package built for the same
-// platform, and what a correct executable for it looks like (checked by tests/dist).
+// platform, and what a correct executable for it looks like (checked by tests/release).
 
 export interface Target {
   /** Our name, used in release folder names and `--target`. */

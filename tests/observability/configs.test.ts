@@ -238,7 +238,7 @@ describe("compose.yaml", () => {
       expect(relative(ROOT, dockerfile)).toBe("Dockerfile");
     }
     // The default (last) stage runs the glibc binaries; the per-platform stages and the Alpine variant are
-    // checked against the release folder by tests/dist/dockerfile.test.ts.
+    // checked against the release folder by tests/release/dockerfile.test.ts.
     const { stages: all } = stages(readFileSync(join(ROOT, "Dockerfile"), "utf8"), {});
     const base = all.at(-1)?.base ?? "";
     expect(base).toMatch(/^(debian|ubuntu):[\w.]*\d[\w.-]*$/);

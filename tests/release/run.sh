@@ -23,7 +23,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 set +e
-bun test --timeout 600000 tests/dist
+bun test --timeout 600000 tests/release
 code=$?
 set -e
 echo "test:dist took $(($(date +%s) - started)) s"
