@@ -34,15 +34,19 @@ export const numberBetween = (min: number, max: number) =>
     return value;
   });
 
+/** `input` as a URL, or an error saying what was expected. */
+function parseUrl(input: string, expected: string): URL {
+  try {
+    return new URL(input);
+  } catch {
+    throw new Error(expected);
+  }
+}
+
 /** An http(s) URL. */
 export const httpUrl = makeValidator<string>((input) => {
-  let parsed: URL;
-  try {
-    parsed = new URL(input);
-  } catch {
-    throw new Error("expected an http(s) URL");
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("expected an http(s) URL");
+  const { protocol } = parseUrl(input, "expected an http(s) URL");
+  if (protocol !== "http:" && protocol !== "https:") throw new Error("expected an http(s) URL");
   return input;
 });
 
@@ -69,12 +73,7 @@ const DATABASE_SCHEMES = ["file:", "libsql:", "http:", "https:", "ws:", "wss:"];
 
 /** A libSQL URL: `file:` (embedded) or a remote libSQL server (`libsql:`, `http(s):`, `ws(s):`). */
 export const databaseUrl = makeValidator<string>((input) => {
-  let parsed: URL;
-  try {
-    parsed = new URL(input);
-  } catch {
-    throw new Error("expected a URL such as file:data/app.db or libsql://host:8080");
-  }
+  const parsed = parseUrl(input, "expected a URL such as file:data/app.db or libsql://host:8080");
   if (!DATABASE_SCHEMES.includes(parsed.protocol)) {
     throw new Error(`unsupported scheme ${parsed.protocol} (use ${DATABASE_SCHEMES.join(" ")})`);
   }

@@ -1,8 +1,13 @@
 import { type Meter, metrics } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
-import { type IMetricReader, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import {
+  type IMetricReader,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
 import { FastHistogram, FastHistogramProducer } from "./fast-histogram";
-import { LazyMetricExporter } from "./lazy-metric-exporter";
+import { LazyExporter } from "./lazy-exporter";
 import { PrometheusEndpoint } from "./prometheus";
 import type { TelemetrySettings } from "./settings";
 
@@ -50,7 +55,7 @@ export function startMetrics(
     const config = { url: otlp.url, headers: otlp.headers };
     readers.push(
       new PeriodicExportingMetricReader({
-        exporter: new LazyMetricExporter(async () =>
+        exporter: new LazyExporter<ResourceMetrics>(async () =>
           (await import("./otlp/metric-exporter")).otlpMetricExporter(otlp.protocol, config),
         ),
         exportIntervalMillis: settings.metrics.exportIntervalMillis,

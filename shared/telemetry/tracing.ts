@@ -6,15 +6,16 @@ import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   ParentBasedSampler,
+  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
+import { LazyExporter } from "./lazy-exporter";
 import { BoundedBatchSpanProcessor } from "./otlp/batch-span-processor";
 import { type ExportStatusLog, HttpProtobufSpanExporter } from "./otlp/http-span-exporter";
-import { LazySpanExporter } from "./otlp/lazy-span-exporter";
 import type { TelemetrySettings } from "./settings";
 
 function sampler({ sampler, samplerArg }: TelemetrySettings["traces"]): Sampler {
@@ -55,7 +56,7 @@ function spanExporter(
   const { url, headers, protocol } = settings.traces.otlp;
   const obs = selfObsMeterProvider ? { selfObsMeterProvider } : {};
   if (protocol === "http/json") {
-    return new LazySpanExporter(async () => {
+    return new LazyExporter<ReadableSpan[]>(async () => {
       const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-http");
       return new OTLPTraceExporter({
         url,
