@@ -52,8 +52,11 @@ export async function wrk(url: string, seconds: number, connections = 50): Promi
   return Number(match[1]);
 }
 
-export const rssMiB = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+const statusMiB = (pid: number, field: string) =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
+export const rssMiB = (pid: number) => statusMiB(pid, "VmRSS");
+/** Anonymous resident memory (heap, stacks): RSS less file-backed pages of the executable and libraries. */
+export const rssAnonMiB = (pid: number) => statusMiB(pid, "RssAnon");
 
 /** An OTLP/HTTP endpoint that reads and discards every export, answering 200. */
 export function startSink() {
