@@ -103,7 +103,9 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
     readiness,
     metrics: telemetry.prometheus,
     profiler,
-    recordRoutes: !telemetry.settings.disabled,
+    // The route is read by the telemetry wrapper: spans, metrics and the access line (written at info even when
+    // the SDK is disabled).
+    recordRoutes: !telemetry.settings.disabled || log.isLevelEnabled("info"),
   }).use(definition.routes({ config, log, database, telemetry }));
   const handler = telemetry.instrumentServer(async (request) => app.fetch(request), log);
   return {

@@ -37,6 +37,16 @@ export interface Telemetry {
 
 const INSTRUMENTATION_SCOPE = "twinbin";
 
+/** The HTTP wrapper with every OpenTelemetry part off: the access line (and the JSON 500 for a throwing handler). */
+const untracedInstrumentation = (log: Logger, boundary: TrustBoundary) => ({
+  tracer: undefined,
+  duration: undefined,
+  log,
+  captureRequestHeaders: [],
+  captureResponseHeaders: [],
+  traceContextFromClients: boundary.traceContextFromClients,
+});
+
 /** Where this service's trust ends (docs/trust-boundaries.md). */
 export interface TrustBoundary {
   traceContextFromClients: TraceContextPolicy;
@@ -65,7 +75,10 @@ export function startTelemetry(
       spanTimeline: undefined,
       fetch,
       logSink: undefined,
-      instrumentServer: (handler) => handler,
+      // Access lines are logs, not an OpenTelemetry signal: they stay. Below info there is nothing to write, and the
+      // handler runs unwrapped.
+      instrumentServer: (handler, log) =>
+        log.isLevelEnabled("info") ? instrumentServer(handler, untracedInstrumentation(log, boundary)) : handler,
       useLogger: () => {},
       shutdown: async () => {},
     };

@@ -263,6 +263,30 @@ describe("logs", () => {
   });
 });
 
+describe("OTEL_SDK_DISABLED=true", () => {
+  test("turns off spans and metrics, not the access lines", async () => {
+    const otlp = receiver();
+    const first = await start(services.bins.first, otlp, { OTEL_SDK_DISABLED: "true", LOG_LEVEL: "info" });
+    expect((await fetch(`${first.url}/fib/3`)).status).toBe(200);
+    expect((await fetch(`${first.url}/fib/x`)).status).toBe(400);
+    expect((await fetch(`${first.url}/nowhere`)).status).toBe(404);
+    expect((await fetch(`${first.url}/metrics`)).status).toBe(404);
+    await first.stop("SIGTERM");
+
+    const requestLines = first.logs().filter((l) => l.msg === "request");
+    expect(requestLines.map(({ method, route, status }) => ({ method, route, status }))).toEqual([
+      { method: "GET", route: "/fib/:n", status: 200 },
+      { method: "GET", route: "/fib/:n", status: 400 },
+      { method: "GET", route: undefined, status: 404 },
+    ]);
+    for (const line of requestLines) {
+      expect(typeof line.duration_ms).toBe("number");
+      expect(line.trace_id).toBeUndefined();
+    }
+    expect(otlp.spans).toHaveLength(0);
+  });
+});
+
 describe("shutdown and a collector that is down", () => {
   test("SIGTERM flushes: spans exported == requests served", async () => {
     const otlp = receiver();
