@@ -42,7 +42,10 @@ const optionalProtocol = (desc: string) => str({ choices: PROTOCOLS, default: un
 
 /** One line per variable; adding a variable is adding a line here (and using it below). */
 export const otelSpec = {
-  OTEL_SDK_DISABLED: bool({ default: false, desc: "true turns every OpenTelemetry signal off (no spans, metrics or OTLP logs); JSON logs stay on" }),
+  OTEL_SDK_DISABLED: bool({
+    default: false,
+    desc: "true turns every OpenTelemetry signal off (no spans, metrics or OTLP logs); JSON logs stay on",
+  }),
   OTEL_SERVICE_NAME: str({ default: undefined, desc: "service.name (default: the service's own name)" }),
   OTEL_RESOURCE_ATTRIBUTES: keyValuePairs({ default: {}, desc: "extra resource attributes, key=value,…" }),
   OTEL_PROPAGATORS: listOf(["tracecontext", "baggage", "none"] as const)({
