@@ -10,7 +10,8 @@ interface Exporter<T> {
 /**
  * An exporter made on first export, so that an exporter's module (and its serializer) is only loaded by the
  * services that use it. As a metric exporter, temporality and aggregation are the reader's defaults (cumulative,
- * explicit buckets), which are also the OTLP exporters' defaults.
+ * explicit buckets), which are also the OTLP exporters' defaults; settings refuses OTEL_EXPORTER_OTLP_METRICS_*
+ * values asking for others.
  */
 export class LazyExporter<T> implements Exporter<T> {
   private exporter: Promise<Exporter<T>> | undefined;

@@ -60,6 +60,14 @@ describe("OpenTelemetry environment", () => {
     [{ OTEL_BSP_MAX_QUEUE_SIZE: "10", OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "20" }, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"],
     [{ OTEL_METRICS_EXPORTER: "statsd" }, "OTEL_METRICS_EXPORTER"],
     [{ OTEL_PROPAGATORS: "tracecontext,b3" }, "OTEL_PROPAGATORS"],
+    [
+      { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: "delta" },
+      "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE",
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: "base2_exponential_bucket_histogram" },
+      "OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION",
+    ],
   ])("%p is a start-up error naming %s", (env, name) => {
     expect(() => parseTelemetrySettings(env, "first")).toThrow(ConfigError);
     expect(() => parseTelemetrySettings(env, "first")).toThrow(`${name}=`);

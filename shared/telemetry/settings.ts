@@ -87,6 +87,18 @@ export const otelSpec = {
   OTEL_BLRP_EXPORT_TIMEOUT: intBetween(1, MAX)({ default: 30_000, desc: "ms one log export may take" }),
   OTEL_BLRP_MAX_QUEUE_SIZE: intBetween(1, MAX)({ default: 2048, desc: "log records held for export" }),
   OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: intBetween(1, MAX)({ default: 512, desc: "log records per export" }),
+  // The exporters would honour these; the histograms /metrics and OTLP share are cumulative with explicit buckets,
+  // so any other value is refused at start-up rather than ignored.
+  OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: str({
+    choices: ["cumulative"],
+    default: "cumulative",
+    desc: "cumulative only (delta and lowmemory are refused: /metrics and OTLP share cumulative histograms)",
+  }),
+  OTEL_EXPORTER_OTLP_METRICS_DEFAULT_HISTOGRAM_AGGREGATION: str({
+    choices: ["explicit_bucket_histogram"],
+    default: "explicit_bucket_histogram",
+    desc: "explicit_bucket_histogram only (exponential histograms are refused)",
+  }),
   OTEL_METRIC_EXPORT_INTERVAL: intBetween(1, MAX)({ default: 60_000, desc: "ms between OTLP metric exports" }),
   OTEL_INSTRUMENTATION_HTTP_CAPTURE_REQUEST_HEADERS: lowerCaseList({
     default: [],
