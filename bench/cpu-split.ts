@@ -1,0 +1,115 @@
+// Where the CPU of a GET /fib/10 goes, by kind of code, measured with `perf` on the compiled first under the same load
+// as bench/cost.ts (wrk -t2 -c50, OTLP protobuf to a local sink, Prometheus on): traced and with
+// OTEL_SDK_DISABLED=true, in interleaved rounds. Samples are split by where the CPU was: JIT-compiled JavaScript,
+// the Bun runtime's native code (C++/Zig: the interpreter, built-ins such as Headers and fetch, the garbage
+// collector), the kernel (syscalls, TCP on loopback, page faults) and libc. The JavaScript profiler inside the
+// binary (`bun:jsc`) charges native and GC time to whichever JavaScript frame was on top, so it cannot tell these
+// apart; perf samples the whole thread.
+// Usage: npm run bench:cpu-split [-- --seconds 8 --rounds 3]   (needs perf: apt-get install linux-perf; root)
+import { execFile, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { binaries } from "../tests/support/binaries";
+import { median, type Running, startServer, startSink } from "./lib";
+
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "8" }, rounds: { type: "string", default: "3" } },
+});
+const seconds = Number(values.seconds);
+
+for (const tool of ["perf", "wrk"]) {
+  if (spawnSync(tool, ["--version"]).error) {
+    console.error(`bench:cpu-split needs ${tool}: sudo apt-get install -y ${tool === "perf" ? "linux-perf" : "wrk"}`);
+    process.exit(1);
+  }
+}
+
+const run = promisify(execFile);
+const KINDS = ["JavaScript (JIT)", "Bun runtime (native)", "kernel", "libc", "other"] as const;
+type Kind = (typeof KINDS)[number];
+
+function kindOf(dso: string, binary: string): Kind {
+  if (dso.startsWith("[JIT]")) return "JavaScript (JIT)";
+  if (dso === "[kernel.kallsyms]") return "kernel";
+  if (dso.startsWith("libc.so") || dso.startsWith("libm.so")) return "libc";
+  if (binary.endsWith(`/${dso}`)) return "Bun runtime (native)";
+  return "other";
+}
+
+/** perf-records `server` while wrk loads it; µs of CPU per request by kind of code. */
+async function measure(server: Running, binary: string): Promise<Record<Kind, number>> {
+  const url = `${server.url}/fib/10`;
+  await run("wrk", ["-t2", "-c50", "-d2s", url]); // warm-up
+  const data = join(tmpdir(), `twinbin-perf-${server.child.pid}.data`);
+  try {
+    const recording = run("perf", [
+      "record",
+      "-q",
+      "-F",
+      "999",
+      "-p",
+      String(server.child.pid),
+      "-o",
+      data,
+      "--",
+      "sleep",
+      String(seconds),
+    ]);
+    const { stdout } = await run("wrk", ["-t2", "-c50", `-d${seconds}s`, url]);
+    await recording;
+    const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
+    // Each row: period (ns of CPU at cpu-clock) and the DSO the sample was in.
+    const { stdout: report } = await run(
+      "perf",
+      ["report", "-i", data, "--stdio", "--no-children", "--sort", "dso", "-F", "period,dso", "-q"],
+      { maxBuffer: 1 << 24 },
+    );
+    const perKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+    for (const line of report.split("\n")) {
+      const match = /^\s*(\d+)\s+(.+?)\s*$/.exec(line);
+      if (match) perKind[kindOf(match[2] as string, binary)] += Number(match[1]) / 1000 / requests;
+    }
+    return perKind;
+  } finally {
+    rmSync(data, { force: true });
+  }
+}
+
+const { first } = await binaries();
+const sink = startSink();
+const variants: Record<string, Record<string, string>> = {
+  "first, traced": { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "always_on" },
+  "first, OTEL_SDK_DISABLED": { OTEL_SDK_DISABLED: "true" },
+};
+const samples: Record<string, Record<Kind, number>[]> = {};
+for (let round = 0; round < Number(values.rounds); round++) {
+  for (const [name, env] of Object.entries(variants)) {
+    const server = await startServer([first], { OTEL_METRICS_EXPORTER: "prometheus", ...env }, "/health");
+    try {
+      const sample = await measure(server, first);
+      samples[name] = [...(samples[name] ?? []), sample];
+      console.error(`round ${round + 1} ${name}: ${KINDS.map((k) => `${k} ${sample[k].toFixed(1)}`).join(", ")}`);
+    } finally {
+      await server.stop();
+    }
+  }
+}
+sink.stop();
+
+const names = Object.keys(variants);
+console.log(
+  `\nCPU µs per GET /fib/10 by kind of code: perf record -F 999 on the service during wrk -t2 -c50 -d${seconds}s, ` +
+    `median of ${values.rounds} interleaved rounds.\n`,
+);
+console.log(`| code | ${names.join(" | ")} | difference |\n|---|${names.map(() => "---:|").join("")}---:|`);
+const med = (name: string, kind: Kind) => median((samples[name] ?? []).map((s) => s[kind]));
+for (const kind of [...KINDS, "total"] as const) {
+  const value = (name: string) =>
+    kind === "total"
+      ? median((samples[name] ?? []).map((s) => KINDS.reduce((sum, k) => sum + s[k], 0)))
+      : med(name, kind);
+  const [traced, disabled] = names.map(value) as [number, number];
+  console.log(`| ${kind} | ${traced.toFixed(1)} | ${disabled.toFixed(1)} | ${(traced - disabled).toFixed(1)} |`);
+}
