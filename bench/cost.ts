@@ -125,14 +125,15 @@ async function measure(
 ): Promise<Sample> {
   const entry = servers[0] as Running;
   await new Promise((r) => setTimeout(r, 1000));
-  const total = (mib: (pid: number) => number) => servers.reduce((sum, s) => sum + mib(s.child.pid as number), 0);
+  const total = (perProcess: (pid: number) => number) =>
+    servers.reduce((sum, s) => sum + perProcess(s.child.pid as number), 0);
   const rssIdle = total(rssMiB);
   const anonIdle = total(rssAnonMiB);
   await load(`${entry.url}${path}`, post, 2); // warm-up
-  const cpuBefore = servers.reduce((sum, s) => sum + cpuMicros(s.child.pid as number), 0);
+  const cpuBefore = total(cpuMicros);
   const beside = alongside?.(servers);
   const [run] = await Promise.all([load(`${entry.url}${path}`, post, seconds), beside]);
-  const cpuAfter = servers.reduce((sum, s) => sum + cpuMicros(s.child.pid as number), 0);
+  const cpuAfter = total(cpuMicros);
   const rssAfter = total(rssMiB);
   const anonAfter = total(rssAnonMiB);
   return {

@@ -1,3 +1,4 @@
+import { expect } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "./ports";
@@ -26,4 +27,15 @@ export async function startHttpbin(): Promise<Httpbin> {
   const url = `http://127.0.0.1:${port}`;
   await startedOrExplain(proc, `${url}/get`);
   return Object.assign(proc, { url });
+}
+
+/**
+ * Checks a chain answer (first → second → HTTPBin): HTTPBin echoes the request second made, so its URL and Host prove
+ * the call really went through second to this HTTPBin.
+ */
+export async function expectRelayedFrom(httpbin: Httpbin, response: Response): Promise<void> {
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as { url: string; headers: Record<string, string> };
+  expect(body.url).toBe(`${httpbin.url}/delay/0`);
+  expect(body.headers.Host).toBe(new URL(httpbin.url).host);
 }

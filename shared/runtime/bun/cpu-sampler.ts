@@ -7,7 +7,7 @@ const UNKNOWN = 4294967295;
 
 /**
  * While JavaScriptCore's sampling profiler runs, the garbage it could otherwise collect stays in the heap until the
- * profiler stops: under load a 10 s profile grew a traced service by well over 100 MiB. So a profile is taken in
+ * profiler stops: under load an 8 s profile grew a traced service by well over 100 MiB. So a profile is taken in
  * slices of this length, each one a profiler run of its own; their samples are joined (timestamps are on one
  * monotonic clock), and between slices the heap is reclaimed as usual. A slice boundary costs a few milliseconds
  * without samples.
