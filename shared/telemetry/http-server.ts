@@ -214,7 +214,11 @@ export function instrumentServer(handle: Handler, options: ServerInstrumentation
       if (span.isRecording()) {
         const route = attributes["http.route"];
         span.updateName(route ? `${request.method} ${route}` : request.method);
-        span.setAttributes(attributes);
+        // Method and scheme are on the span since it started; the rest of the metric's attributes are new.
+        span.setAttribute("http.response.status_code", response.status);
+        if (route) span.setAttribute("http.route", route);
+        const errorType = attributes["error.type"];
+        if (errorType !== undefined) span.setAttribute("error.type", errorType);
         if (captureResponseHeaders.length > 0) {
           span.setAttributes(headerAttributes(response.headers, captureResponseHeaders, "http.response.header"));
         }
