@@ -5,14 +5,24 @@
 // CPU µs/request: utime+stime of the service processes (from /proc) over the run ÷ requests served.
 // Usage: npm run bench:cost [-- --seconds 10 --rounds 3]   (needs wrk: apt-get install wrk; installed when root)
 //   --quick: without the metrics/profile/logs variants; --extras-only: bare, first traced and those variants only.
-import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { emptyDir } from "../tests/support/processes";
-import { median, type Running, rssAnonMiB, rssMiB, startServer, startSink, startupSample } from "./lib";
+import {
+  cpuMicros,
+  load,
+  median,
+  type Running,
+  rssAnonMiB,
+  rssMiB,
+  startServer,
+  startSink,
+  startupSample,
+} from "./lib";
 
 const { values } = parseArgs({
   options: {
@@ -59,13 +69,6 @@ const leaf = await startServer([bare], {}, "/health");
 const postScript = join(outDir, "post.lua");
 writeFileSync(postScript, 'wrk.method = "POST"\n');
 
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-/** utime+stime in µs of a process. */
-const cpuMicros = (pid: number) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6;
-};
-
 interface Sample {
   rps: number;
   cpuPerRequest: number;
@@ -77,43 +80,6 @@ interface Sample {
   /** The anonymous part of RSS (heap, stacks); the rest is file-backed pages of the executable and libraries. */
   anonIdle: number;
   anonAfter: number;
-}
-
-const latencyMs = (out: string, pct: string) => {
-  const match = new RegExp(`${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-  if (!match) return Number.NaN;
-  const value = Number(match[1]);
-  return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
-};
-
-const execFileAsync = promisify(execFile);
-
-/**
- * wrk -t2 -c50 against `url`; its own CPU comes from the shell's reaped-children times. Asynchronous: the span sink
- * lives in this process and must keep answering exports while wrk runs (a blocked sink stalls the one export in
- * flight, and the service then drops every further span instead of exporting it).
- */
-async function load(url: string, post: boolean, duration: number) {
-  const args = ["-t2", "-c50", `-d${duration}s`, "--latency", ...(post ? ["-s", postScript] : []), url];
-  const { stdout: out } = await execFileAsync("bash", ["-c", 'wrk "$@"; cat /proc/$$/stat', "wrk", ...args], {
-    encoding: "utf8",
-  });
-  const stat =
-    out
-      .slice(out.lastIndexOf("\n", out.length - 2) + 1)
-      .split(") ")[1]
-      ?.split(" ") ?? [];
-  const wrkCpu = ((Number(stat[13]) + Number(stat[14])) / CLK_TCK) * 1e6;
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  if (!requests || non2xx > 0) throw new Error(`wrk against ${url}: ${non2xx} errors\n${out}`);
-  return {
-    requests,
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50: latencyMs(out, "50"),
-    p99: latencyMs(out, "99"),
-    wrkCpu,
-  };
 }
 
 /** `alongside` starts with the measured run (e.g. a CPU profile of the same length) and is awaited after it. */
@@ -129,10 +95,10 @@ async function measure(
     servers.reduce((sum, s) => sum + perProcess(s.child.pid as number), 0);
   const rssIdle = total(rssMiB);
   const anonIdle = total(rssAnonMiB);
-  await load(`${entry.url}${path}`, post, 2); // warm-up
+  await load(`${entry.url}${path}`, 2, post ? postScript : undefined); // warm-up
   const cpuBefore = total(cpuMicros);
   const beside = alongside?.(servers);
-  const [run] = await Promise.all([load(`${entry.url}${path}`, post, seconds), beside]);
+  const [run] = await Promise.all([load(`${entry.url}${path}`, seconds, post ? postScript : undefined), beside]);
   const cpuAfter = total(cpuMicros);
   const rssAfter = total(rssMiB);
   const anonAfter = total(rssAnonMiB);

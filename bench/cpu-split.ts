@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { binaries } from "../tests/support/binaries";
-import { median, type Running, startServer, startSink } from "./lib";
+import { load, median, type Running, startServer, startSink } from "./lib";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "8" }, rounds: { type: "string", default: "3" } },
@@ -38,10 +38,10 @@ function kindOf(dso: string, binary: string): Kind {
   return "other";
 }
 
-/** perf-records `server` while wrk loads it; µs of CPU per request by kind of code. */
-async function measure(server: Running, binary: string): Promise<Record<Kind, number>> {
+/** perf-records `server` while wrk loads it; µs of CPU per request by kind of code, and wrk's own. */
+async function measure(server: Running, binary: string): Promise<{ perKind: Record<Kind, number>; wrk: number }> {
   const url = `${server.url}/fib/10`;
-  await run("wrk", ["-t2", "-c50", "-d2s", url]); // warm-up
+  await load(url, 2); // warm-up
   const data = join(tmpdir(), `twinbin-perf-${server.child.pid}.data`);
   try {
     const recording = run("perf", [
@@ -57,9 +57,8 @@ async function measure(server: Running, binary: string): Promise<Record<Kind, nu
       "sleep",
       String(seconds),
     ]);
-    const { stdout } = await run("wrk", ["-t2", "-c50", `-d${seconds}s`, url]);
+    const { requests, wrkCpu } = await load(url, seconds);
     await recording;
-    const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
     // Each row: period (ns of CPU at cpu-clock) and the DSO the sample was in.
     const { stdout: report } = await run(
       "perf",
@@ -71,7 +70,7 @@ async function measure(server: Running, binary: string): Promise<Record<Kind, nu
       const match = /^\s*(\d+)\s+(.+?)\s*$/.exec(line);
       if (match) perKind[kindOf(match[2] as string, binary)] += Number(match[1]) / 1000 / requests;
     }
-    return perKind;
+    return { perKind, wrk: wrkCpu / requests };
   } finally {
     rmSync(data, { force: true });
   }
@@ -84,13 +83,15 @@ const variants: Record<string, Record<string, string>> = {
   "first, OTEL_SDK_DISABLED": { OTEL_SDK_DISABLED: "true" },
 };
 const samples: Record<string, Record<Kind, number>[]> = {};
+const wrkCpu: Record<string, number[]> = {};
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const [name, env] of Object.entries(variants)) {
     const server = await startServer([first], { OTEL_METRICS_EXPORTER: "prometheus", ...env }, "/health");
     try {
-      const sample = await measure(server, first);
-      samples[name] = [...(samples[name] ?? []), sample];
-      console.error(`round ${round + 1} ${name}: ${KINDS.map((k) => `${k} ${sample[k].toFixed(1)}`).join(", ")}`);
+      const { perKind, wrk } = await measure(server, first);
+      samples[name] = [...(samples[name] ?? []), perKind];
+      wrkCpu[name] = [...(wrkCpu[name] ?? []), wrk];
+      console.error(`round ${round + 1} ${name}: ${KINDS.map((k) => `${k} ${perKind[k].toFixed(1)}`).join(", ")}`);
     } finally {
       await server.stop();
     }
@@ -113,3 +114,5 @@ for (const kind of [...KINDS, "total"] as const) {
   const [traced, disabled] = names.map(value) as [number, number];
   console.log(`| ${kind} | ${traced.toFixed(1)} | ${disabled.toFixed(1)} | ${(traced - disabled).toFixed(1)} |`);
 }
+const wrkOf = (name: string) => median(wrkCpu[name] ?? []).toFixed(1);
+console.log(`| wrk's own CPU (not the service's) | ${names.map(wrkOf).join(" | ")} | |`);

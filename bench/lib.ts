@@ -1,5 +1,5 @@
 // Shared by the bench scripts: processes, wrk, RSS and a discarding OTLP sink, all on loopback and bounded.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { freePort, waitForOk } from "../tests/support/ports";
@@ -37,19 +37,12 @@ export async function startServer(
 }
 
 /**
- * wrk's Requests/sec for `seconds` against `url` (after a warm-up of the same shape). Two threads: one tops out near
- * 24k req/s on a 2-core machine, below what the services serve, and would cap the baseline. Asynchronous, so that a
- * span sink in this process (startSink) keeps answering meanwhile.
+ * wrk's Requests/sec for `seconds` against `url`, after a 3 s warm-up of the same shape (see `load`). Two threads: one
+ * tops out near 24k req/s on a 2-core machine, below what the services serve, and would cap the baseline.
  */
-export async function wrk(url: string, seconds: number, connections = 50): Promise<number> {
-  const run = async (s: number) =>
-    (await promisify(execFile)("wrk", ["-t2", `-c${connections}`, `-d${s}s`, "--latency", url], { encoding: "utf8" }))
-      .stdout;
-  await run(3);
-  const out = await run(seconds);
-  const match = /Requests\/sec:\s+([\d.]+)/.exec(out);
-  if (!match) throw new Error(`unexpected wrk output:\n${out}`);
-  return Number(match[1]);
+export async function wrk(url: string, seconds: number): Promise<number> {
+  await load(url, 3);
+  return (await load(url, seconds)).rps;
 }
 
 const statusMiB = (pid: number, field: string) =>
@@ -57,6 +50,50 @@ const statusMiB = (pid: number, field: string) =>
 export const rssMiB = (pid: number) => statusMiB(pid, "VmRSS");
 /** Anonymous resident memory (heap, stacks): RSS less file-backed pages of the executable and libraries. */
 export const rssAnonMiB = (pid: number) => statusMiB(pid, "RssAnon");
+
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** utime+stime in µs of a process (all its threads). */
+export const cpuMicros = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1e6;
+};
+
+const latencyMs = (out: string, pct: string) => {
+  const match = new RegExp(`${pct}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+  if (!match) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
+};
+
+/**
+ * wrk -t2 -c50 against `url` (with a Lua `script`, e.g. for POST); its own CPU comes from the shell's
+ * reaped-children times, so a saturated load generator shows. Asynchronous: a span sink in this process must keep
+ * answering exports while wrk runs (a blocked sink stalls the one export in flight, and the service then drops
+ * every further span instead of exporting it). Any non-2xx answer is an error.
+ */
+export async function load(url: string, duration: number, script?: string) {
+  const args = ["-t2", "-c50", `-d${duration}s`, "--latency", ...(script ? ["-s", script] : []), url];
+  const { stdout: out } = await promisify(execFile)("bash", ["-c", 'wrk "$@"; cat /proc/$$/stat', "wrk", ...args], {
+    encoding: "utf8",
+  });
+  const stat =
+    out
+      .slice(out.lastIndexOf("\n", out.length - 2) + 1)
+      .split(") ")[1]
+      ?.split(" ") ?? [];
+  const wrkCpu = ((Number(stat[13]) + Number(stat[14])) / CLK_TCK) * 1e6;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  if (!requests || non2xx > 0) throw new Error(`wrk against ${url}: ${non2xx} errors\n${out}`);
+  return {
+    requests,
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: latencyMs(out, "50"),
+    p99: latencyMs(out, "99"),
+    wrkCpu,
+  };
+}
 
 /** An OTLP/HTTP endpoint that reads and discards every export, answering 200. */
 export function startSink() {
