@@ -4,7 +4,7 @@ import { type SampledStack, sampleCpu } from "../runtime/runtime";
 import type { CpuProfileInput } from "./pprof";
 import type { SpanTimeline } from "./span-timeline";
 
-/** 100 Hz, as Go's pprof: 1 ms sampling cost ~9% of throughput under load, 10 ms stays within the 3% budget (bench/profiling.ts). */
+/** 100 Hz, as Go's pprof (what a running profile costs: docs/profiling.md). */
 export const SAMPLE_INTERVAL_MICROS = 10_000;
 export const DEFAULT_SECONDS = 10;
 export const MAX_SECONDS = 60;
