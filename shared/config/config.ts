@@ -110,7 +110,14 @@ export function serviceSpec(service: string, defaultPort: number, edge: TraceCon
     DATABASE_TIMEOUT_MS: intBetween(
       1,
       600_000,
-    )({ default: 5000, desc: "bound on every call to a remote libSQL server" }),
+    )({ default: 5000, desc: "bound on every call to a remote libSQL server, its wait for a free slot included" }),
+    DATABASE_CONCURRENCY: intBetween(
+      1,
+      64,
+    )({
+      default: 2,
+      desc: "calls in flight at once from this process to a remote libSQL server; the rest wait in order (docs/database.md: sizing against sqld)",
+    }),
     UPSTREAM_TIMEOUT_MS: intBetween(1, 600_000)({ default: 5000, desc: "bound on every outgoing HTTP call" }),
     SHUTDOWN_GRACE_MS: intBetween(
       0,

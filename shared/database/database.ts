@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { type Client, createClient, LibsqlError } from "@libsql/client";
 import { DrizzleQueryError } from "drizzle-orm/errors";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { boundedFetch } from "./bounded-fetch";
+import { retryBusyStatements } from "./busy-retry";
 
 /** Path of an embedded `file:` database ("file:data/x.db" is relative to the working directory). */
 export function databaseFilePath(url: string): string | undefined {
@@ -20,32 +22,33 @@ export interface Database<S extends Record<string, unknown>> {
   close(): void;
 }
 
-/** A fetch whose every call gives up after `timeoutMs`, so a stalled libSQL server cannot hold a request. */
-function fetchWithTimeout(timeoutMs: number) {
-  return (input: Request | string | URL, init?: RequestInit) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(input, { ...init, signal });
-  };
+export interface RemoteLimits {
+  /** Bound on every call, from the moment it is made. */
+  timeoutMs: number;
+  /** Calls in flight at once from this process; the rest wait in order. */
+  concurrency: number;
 }
 
 /**
  * Opens the embedded file (creating its directory) or connects to a remote libSQL server, whose HTTP calls are
- * bounded by `timeoutMs`.
+ * bounded by `limits`.
  */
 export function openDatabase<S extends Record<string, unknown>>(
   url: string,
   authToken: string,
   schema: S,
-  timeoutMs = 5000,
+  limits: RemoteLimits = { timeoutMs: 5000, concurrency: 2 },
 ): Database<S> {
   const file = databaseFilePath(url);
   if (file) mkdirSync(dirname(file), { recursive: true });
   const client = createClient({
     url,
     ...(authToken ? { authToken } : {}),
-    ...(file ? {} : { fetch: fetchWithTimeout(timeoutMs) }),
+    // The client's own limiter (20 by default; 0 means 20 too) is lifted so that calls queue in boundedFetch,
+    // where the wait counts against the timeout.
+    ...(file ? {} : { fetch: boundedFetch(limits.timeoutMs, limits.concurrency), concurrency: Infinity }),
   });
+  if (!file) retryBusyStatements(client, limits.timeoutMs);
   return {
     client,
     db: drizzle(client, { schema }),

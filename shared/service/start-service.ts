@@ -72,12 +72,10 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
   });
   const log = createLogger(name, config.LOG_LEVEL, telemetry.logSink);
   telemetry.useLogger(log);
-  const database = openDatabase(
-    config.DATABASE_URL,
-    config.DATABASE_AUTH_TOKEN,
-    definition.schema,
-    config.DATABASE_TIMEOUT_MS,
-  );
+  const database = openDatabase(config.DATABASE_URL, config.DATABASE_AUTH_TOKEN, definition.schema, {
+    timeoutMs: config.DATABASE_TIMEOUT_MS,
+    concurrency: config.DATABASE_CONCURRENCY,
+  });
   try {
     const applied = await applyMigrations(database.client, definition.migrations, migrationsTable(name));
     if (applied.length > 0) log.info({ migrations: applied }, "database migrated");

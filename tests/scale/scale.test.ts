@@ -80,7 +80,9 @@ describe("scale-out topology (2× first, 2× second, agent → 2 gateways → Ja
       ),
     );
     // On failure, what the replicas logged about it (database code and reason).
-    const errorLogs = topology.firsts.flatMap((r) => r.service.logs().filter((l) => Number(l.level) >= 50)).slice(0, 3);
+    const errorLogs = topology.firsts
+      .flatMap((r) => r.service.logs().filter((l) => l.level === "error" || l.level === "fatal"))
+      .slice(0, 3);
     expect({ failed: results.filter((s) => s !== 201), errorLogs }).toEqual({ failed: [], errorLogs: [] });
     for (const replica of topology.firsts) {
       const { items } = (await (await fetch(`${replica.service.url}/items`)).json()) as {
