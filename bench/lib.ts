@@ -11,7 +11,11 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts `command` with PORT set, from an empty directory, and waits until `readyPath` answers 200. */
+/**
+ * Starts `command` with PORT set, from an empty directory, and waits until `readyPath` answers 200. Its stdout is a
+ * pipe this process reads and discards, as a container runtime or log collector would: /dev/null would hide what
+ * writing log lines to a pipe costs.
+ */
 export async function startServer(
   command: string[],
   env: Record<string, string | undefined>,
@@ -22,8 +26,9 @@ export async function startServer(
   const child = spawn(file, args, {
     cwd: emptyDir("twinbin-bench-"),
     env: { PATH: process.env.PATH, HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env, PORT: String(port) },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "pipe", "inherit"],
   });
+  child.stdout?.resume();
   const url = `http://127.0.0.1:${port}`;
   await waitForOk(`${url}${readyPath}`, 20_000);
   return {
