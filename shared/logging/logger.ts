@@ -1,6 +1,7 @@
 import { isSpanContextValid, trace } from "@opentelemetry/api";
 import pino, { type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "../config/config";
+import { turnBatched } from "./turn-batched";
 
 export type { Logger };
 
@@ -13,12 +14,13 @@ function traceContext(): Record<string, string> {
 }
 
 /**
- * JSON lines on stdout (and to `extra`, e.g. OTLP export), each carrying the active trace context. Header,
- * credential and body fields are redacted wherever a caller nests them, so that an accidental
- * `log.info({ headers })` cannot leak a token.
+ * JSON lines on stdout, written once per event-loop turn (turn-batched.ts), and to `extra` (e.g. OTLP export), each
+ * carrying the active trace context. Header, credential and body fields are redacted wherever a caller nests them,
+ * so that an accidental `log.info({ headers })` cannot leak a token.
  */
 export function createLogger(service: string, level: LogLevel, extra?: DestinationStream): Logger {
-  const stdout = pino.destination({ dest: 1, sync: true });
+  // Synchronous writes, so no line waits in a buffer past the turn that wrote it.
+  const stdout = turnBatched(pino.destination({ dest: 1, sync: true }));
   return pino(
     {
       level,
