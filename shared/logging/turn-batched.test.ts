@@ -1,5 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { setImmediate } from "node:timers";
+import { emptyDir } from "../../tests/support/processes";
+import { DENO } from "../../tests/support/services";
 import { turnBatched } from "./turn-batched";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -29,16 +33,35 @@ describe("turnBatched", () => {
     expect(writes).toEqual(["a\n"]);
   });
 
-  test("a process that exits in the turn it logged still writes the lines", async () => {
-    const script = `
-      import { turnBatched } from ${JSON.stringify(`${import.meta.dir}/turn-batched.ts`)};
-      const out = turnBatched({ write: (chunk) => require("node:fs").writeSync(1, chunk) });
+  const runtimes = [
+    ["bun", [process.execPath]],
+    ["deno", [DENO, "run", "-A"]],
+  ] as const;
+  const endings = [
+    ["process.exit(3)", "process.exit(3);", 3],
+    ["an uncaught error", 'setTimeout(() => { out.write("in the failing turn\\n"); throw new Error("boom"); }, 5);', 1],
+    ["an unhandled rejection", 'Promise.reject(new Error("boom"));', 1],
+  ] as const;
+  test.each(
+    runtimes.flatMap(([runtime, command]) =>
+      endings.map(([ending, code, exit]) => [runtime, ending, command, code, exit] as const),
+    ),
+  )("on %s, a process ended by %s still writes what its last turn logged", async (_, _ending, command, code, exit) => {
+    const dir = emptyDir();
+    const script = join(dir, "script.ts");
+    writeFileSync(
+      script,
+      `import { writeSync } from "node:fs";
+      import process from "node:process";
+      import { turnBatched } from ${JSON.stringify(join(import.meta.dir, "turn-batched.ts"))};
+      const out = turnBatched({ write: (chunk: string) => writeSync(1, chunk) });
       out.write("first\\n");
       out.write("last\\n");
-      process.exit(3);
-    `;
-    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
-    const [stdout, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
-    expect({ stdout, code }).toEqual({ stdout: "first\nlast\n", code: 3 });
+      ${code}`,
+    );
+    const child = Bun.spawn([...command, script], { cwd: dir, stdout: "pipe", stderr: "ignore" });
+    const [stdout, status] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    const expected = code.includes("failing turn") ? "first\nlast\nin the failing turn\n" : "first\nlast\n";
+    expect({ stdout, status }).toEqual({ stdout: expected, status: exit });
   });
 });

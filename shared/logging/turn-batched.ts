@@ -39,9 +39,16 @@ export function turnBatched(target: { write(chunk: string): unknown }): TurnBatc
   open.add(stream);
   if (!exitHooked) {
     exitHooked = true;
-    process.once("exit", () => {
+    const flushAll = () => {
       for (const batched of open) batched.flush();
-    });
+    };
+    process.once("exit", flushAll);
+    // Bun emits "exit" when an uncaught error ends the process; Deno does not, but dispatches these events first
+    // (listening does not stop the process from ending).
+    if ("Deno" in globalThis) {
+      globalThis.addEventListener("error", flushAll);
+      globalThis.addEventListener("unhandledrejection", flushAll);
+    }
   }
   return stream;
 }
