@@ -110,7 +110,10 @@ export function serviceSpec(service: string, defaultPort: number, edge: TraceCon
     DATABASE_TIMEOUT_MS: intBetween(
       1,
       600_000,
-    )({ default: 5000, desc: "bound on every call to a remote libSQL server, its wait for a free slot included" }),
+    )({
+      default: 5000,
+      desc: "bound on every call to a remote libSQL server, its wait for a free slot and SQLITE_BUSY retries included",
+    }),
     DATABASE_CONCURRENCY: intBetween(
       1,
       64,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { LibsqlError } from "@libsql/client";
 import { retryWhileBusy } from "./busy-retry";
+import { timeLeft } from "./deadline";
 
 const busy = () => new LibsqlError("SQLITE_BUSY: database is locked", "SQLITE_BUSY");
 
@@ -13,6 +14,18 @@ describe("retryWhileBusy", () => {
       return "written";
     }, 5000);
     expect([result, calls]).toEqual(["written", 3]);
+  });
+
+  test("every try runs within the first try's deadline: time left only shrinks, it never starts over", async () => {
+    const left: number[] = [];
+    await retryWhileBusy(async () => {
+      left.push(timeLeft() as number);
+      if (left.length < 3) throw busy();
+    }, 5000);
+    expect(left).toHaveLength(3);
+    expect(left[0]).toBeLessThanOrEqual(5000);
+    expect(left[1]).toBeLessThan(left[0] as number);
+    expect(left[2]).toBeLessThan(left[1] as number);
   });
 
   test("any other failure is thrown at once, untried", async () => {

@@ -1,4 +1,5 @@
 import { type Client, LibsqlError } from "@libsql/client";
+import { withDeadline } from "./deadline";
 
 const FIRST_PAUSE_MS = 5;
 const LONGEST_PAUSE_MS = 100;
@@ -7,14 +8,15 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Runs `call` again while it fails with SQLITE_BUSY, pausing 5, 10, 20 … 100 ms (with jitter) between tries, until
- * `timeoutMs` after the first try; then the last error is thrown. A statement or batch refused with SQLITE_BUSY
+ * `timeoutMs` after the first try, which also bounds every try's calls; then the last error is thrown. A statement or batch refused with SQLITE_BUSY
  * changed nothing (SQLite rolls the implicit transaction back), so trying it again cannot write twice.
  */
 export async function retryWhileBusy<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (let wait = FIRST_PAUSE_MS; ; wait = Math.min(wait * 2, LONGEST_PAUSE_MS)) {
     try {
-      return await call();
+      // Every try's HTTP call ends by the first try's deadline (bounded-fetch.ts reads it).
+      return await withDeadline(deadline, call);
     } catch (error) {
       const jittered = wait / 2 + Math.random() * wait;
       const busy = error instanceof LibsqlError && error.code === "SQLITE_BUSY";

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { type Sqld, startSqld } from "../../tests/support/sqld";
 import { boundedFetch } from "./bounded-fetch";
 import { databaseFailure, openDatabase } from "./database";
+import { withDeadline } from "./deadline";
 
 describe("a remote libSQL server", () => {
   test("a call waiting for a slot gives up at its deadline, unsent, while the slots stay taken", async () => {
@@ -54,6 +55,28 @@ describe("a remote libSQL server", () => {
     } finally {
       database.close();
       blackHole.stop(true);
+    }
+  });
+
+  test("a call made after its enclosing deadline is refused unsent, through the libSQL client", async () => {
+    // What a retry relies on: the deadline set around client.execute reaches the HTTP call under it.
+    const received: Request[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (request) => {
+        received.push(request);
+        return new Promise<Response>(() => {});
+      },
+    });
+    const database = openDatabase(`http://127.0.0.1:${server.port}`, "", {}, { timeoutMs: 5000, concurrency: 2 });
+    try {
+      const late = withDeadline(performance.now() - 1, () => database.client.execute("SELECT 1"));
+      await expect(late).rejects.toMatchObject({ name: "TimeoutError" });
+      expect(received).toHaveLength(0);
+    } finally {
+      database.close();
+      server.stop(true);
     }
   });
 
