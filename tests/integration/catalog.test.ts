@@ -141,7 +141,7 @@ describe(`catalog and inventory (${RUNTIME})`, () => {
     expect(await listed.json()).toEqual({
       error: { code: "database_unavailable", message: "the database is unavailable" },
     });
-    const logged = first.logs().find((l) => l.msg === "the database is unavailable");
+    const logged = await first.logLine((l) => l.msg === "the database is unavailable");
     expect(logged).toMatchObject({ level: "error", path: "/items", db_code: "SQLITE_NOTADB" });
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
   });

@@ -37,6 +37,23 @@ export class Proc {
     });
   }
 
+  /**
+   * The first log line `matches` accepts, once it has arrived: a service writes the lines of one event-loop turn
+   * together at the turn's end, so a line can reach the pipe after the response it belongs to. Undefined if none
+   * arrives within `timeoutMs`.
+   */
+  async logLine(
+    matches: (line: Record<string, unknown>) => boolean,
+    timeoutMs = 5000,
+  ): Promise<Record<string, unknown> | undefined> {
+    const until = performance.now() + timeoutMs;
+    for (;;) {
+      const line = this.logs().find(matches);
+      if (line || performance.now() > until) return line;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   output(): string {
     return [...this.stdout, ...this.stderr].join("\n");
   }
