@@ -31,10 +31,10 @@ describe("a remote libSQL server", () => {
     expect(sent).toHaveLength(2);
   });
 
-  test("the libSQL client sends at most DATABASE_CONCURRENCY calls at once", async () => {
-    // A server that takes every request and never answers.
+  /** A database client on a server that takes every request and never answers, and the requests it took. */
+  function onBlackHole(timeoutMs: number) {
     const received: Request[] = [];
-    const blackHole = Bun.serve({
+    const server = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
       fetch: (request) => {
@@ -42,7 +42,19 @@ describe("a remote libSQL server", () => {
         return new Promise<Response>(() => {});
       },
     });
-    const database = openDatabase(`http://127.0.0.1:${blackHole.port}`, "", {}, { timeoutMs: 2000, concurrency: 2 });
+    const database = openDatabase(`http://127.0.0.1:${server.port}`, "", {}, { timeoutMs, concurrency: 2 });
+    return {
+      database,
+      received,
+      close() {
+        database.close();
+        server.stop(true);
+      },
+    };
+  }
+
+  test("the libSQL client sends at most DATABASE_CONCURRENCY calls at once", async () => {
+    const { database, received, close } = onBlackHole(2000);
     try {
       const calls = Promise.allSettled(Array.from({ length: 6 }, () => database.client.execute("SELECT 1")));
       while (received.length < 2) await Bun.sleep(10);
@@ -53,30 +65,19 @@ describe("a remote libSQL server", () => {
         Array(6).fill("TimeoutError"),
       );
     } finally {
-      database.close();
-      blackHole.stop(true);
+      close();
     }
   });
 
   test("a call made after its enclosing deadline is refused unsent, through the libSQL client", async () => {
     // What a retry relies on: the deadline set around client.execute reaches the HTTP call under it.
-    const received: Request[] = [];
-    const server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      fetch: (request) => {
-        received.push(request);
-        return new Promise<Response>(() => {});
-      },
-    });
-    const database = openDatabase(`http://127.0.0.1:${server.port}`, "", {}, { timeoutMs: 5000, concurrency: 2 });
+    const { database, received, close } = onBlackHole(5000);
     try {
       const late = withDeadline(performance.now() - 1, () => database.client.execute("SELECT 1"));
       await expect(late).rejects.toMatchObject({ name: "TimeoutError" });
       expect(received).toHaveLength(0);
     } finally {
-      database.close();
-      server.stop(true);
+      close();
     }
   });
 
