@@ -5,10 +5,11 @@ type Fetch = (input: Request | string | URL, init?: RequestInit) => Promise<Resp
 
 /**
  * The fetch the libSQL client sends with: at most `concurrency` calls in flight, the others queued, and every call
- * given up `timeoutMs` after it was made (or at the enclosing deadline, if sooner: deadline.ts), its wait in the queue
- * included, so neither a stalled server nor a queue in front of it can hold a request past the bound. Each statement or batch is one HTTP call (this project opens no
- * interactive transactions, whose later calls would queue behind calls waiting for their lock). sqld answers once
- * the statement has run, so the slot is freed when the response arrives.
+ * given up `timeoutMs` after it was made (or at the enclosing deadline, if sooner: deadline.ts), its wait in the
+ * queue included, so neither a stalled server nor a queue in front of it can hold a request past the bound. Each
+ * statement or batch is one HTTP call (this project opens no interactive transactions, whose later calls would
+ * queue behind calls waiting for their lock). sqld answers once the statement has run, so the slot is freed when
+ * the response arrives.
  */
 export function boundedFetch(timeoutMs: number, concurrency: number, send: Fetch = fetch): Fetch {
   const slots = new CallSlots(concurrency);

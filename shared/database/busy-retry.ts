@@ -8,8 +8,9 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * Runs `call` again while it fails with SQLITE_BUSY, pausing 5, 10, 20 … 100 ms (with jitter) between tries, until
- * `timeoutMs` after the first try, which also bounds every try's calls; then the last error is thrown. A statement or batch refused with SQLITE_BUSY
- * changed nothing (SQLite rolls the implicit transaction back), so trying it again cannot write twice.
+ * `timeoutMs` after the first try, which also bounds every try's calls; then the last error is thrown. A statement
+ * or batch refused with SQLITE_BUSY changed nothing (SQLite rolls the implicit transaction back), so trying it again
+ * cannot write twice.
  */
 export async function retryWhileBusy<T>(call: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = performance.now() + timeoutMs;

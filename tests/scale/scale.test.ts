@@ -3,6 +3,7 @@
 // replica of each tier, shared state, a rolling restart without failures, and span accounting that adds up.
 // Prints a table of its figures at the end (docs/scale-out.md).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { poll } from "../support/poll";
 import { type Sampling, startTopology, type Topology } from "./topology";
 import {
   type Fate,
@@ -32,16 +33,6 @@ const figure = (what: string, value: string | number) => figures.push([what, Str
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Long enough for the last spans to be exported, decided on (decision_wait) and written to Jaeger. */
 const settle = () => sleep(Number.parseInt(SAMPLING.decisionWait, 10) * 1000 + 4000);
-
-async function poll<T>(what: string, timeoutMs: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await attempt();
-    if (value !== undefined) return value;
-    await sleep(100);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
 
 beforeAll(async () => {
   topology = await startTopology({ upstreamUrl: upstream.url, sampling: SAMPLING });

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { poll } from "./poll";
 import { freePort, waitForOk } from "./ports";
 import { START_TIMEOUT_MS } from "./services";
 import { runScopedTempDir } from "./temp-dirs";
@@ -39,19 +40,10 @@ export class Proc {
 
   /**
    * The first log line `matches` accepts, once it has arrived: a service writes the lines of one event-loop turn
-   * together at the turn's end, so a line can reach the pipe after the response it belongs to. Undefined if none
-   * arrives within `timeoutMs`.
+   * together at the turn's end, so a line can reach the pipe after the response it belongs to.
    */
-  async logLine(
-    matches: (line: Record<string, unknown>) => boolean,
-    timeoutMs = 5000,
-  ): Promise<Record<string, unknown> | undefined> {
-    const until = performance.now() + timeoutMs;
-    for (;;) {
-      const line = this.logs().find(matches);
-      if (line || performance.now() > until) return line;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+  logLine(matches: (line: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    return poll(`a log line of ${this.name}`, timeoutMs, () => this.logs().find(matches), 10);
   }
 
   output(): string {
