@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { emptyDir } from "../tests/support/processes";
+import { buildExecutable } from "../tools/build";
 import {
   cpuMicros,
   load,
@@ -50,19 +51,8 @@ if (spawnSync("wrk", ["-v"]).error) {
 
 const outDir = mkdtempSync(join(tmpdir(), "twinbin-refs-"));
 process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
-async function compile(name: string): Promise<string> {
-  const outfile = join(outDir, name);
-  const result = await Bun.build({
-    entrypoints: [join(import.meta.dir, "references", `${name}.ts`)],
-    compile: { outfile, autoloadDotenv: false, autoloadBunfig: false },
-    minify: { whitespace: true, syntax: true, identifiers: false },
-    target: "bun",
-    format: "esm",
-    bytecode: true,
-  });
-  if (!result.success) throw new AggregateError(result.logs, `building ${name} failed`);
-  return outfile;
-}
+const compile = (name: string) =>
+  buildExecutable(join(import.meta.dir, "references", `${name}.ts`), join(outDir, name));
 const [bare, elysia, { first, second }] = await Promise.all([compile("bare"), compile("elysia"), binaries()]);
 const sink = startSink();
 const leaf = await startServer([bare], {}, "/health");

@@ -5,7 +5,8 @@
 // collector), the kernel (syscalls, TCP on loopback, page faults) and libc. The JavaScript profiler inside the
 // binary (`bun:jsc`) charges native and GC time to whichever JavaScript frame was on top, so it cannot tell these
 // apart; perf samples the whole thread.
-// Usage: npm run bench:cpu-split [-- --seconds 8 --rounds 3]   (needs perf: apt-get install linux-perf; root)
+// --profile compares traced with and without a CPU profile (/debug/pprof/profile) running over the measured run.
+// Usage: npm run bench:cpu-split [-- --seconds 8 --rounds 3 --profile]   (needs perf: apt-get install linux-perf; root)
 import { execFile, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,11 @@ import { binaries } from "../tests/support/binaries";
 import { load, median, type Running, startServer, startSink } from "./lib";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "8" }, rounds: { type: "string", default: "3" } },
+  options: {
+    seconds: { type: "string", default: "8" },
+    rounds: { type: "string", default: "3" },
+    profile: { type: "boolean", default: false },
+  },
 });
 const seconds = Number(values.seconds);
 
@@ -39,7 +44,11 @@ function kindOf(dso: string, binary: string): Kind {
 }
 
 /** perf-records `server` while wrk loads it; µs of CPU per request by kind of code, and wrk's own. */
-async function measure(server: Running, binary: string): Promise<{ perKind: Record<Kind, number>; wrk: number }> {
+async function measure(
+  server: Running,
+  binary: string,
+  profiled: boolean,
+): Promise<{ perKind: Record<Kind, number>; wrk: number }> {
   const url = `${server.url}/fib/10`;
   await load(url, 2); // warm-up
   const data = join(tmpdir(), `twinbin-perf-${server.child.pid}.data`);
@@ -57,8 +66,10 @@ async function measure(server: Running, binary: string): Promise<{ perKind: Reco
       "sleep",
       String(seconds),
     ]);
+    const profile = profiled ? takeProfile(server) : undefined;
     const { requests, wrkCpu } = await load(url, seconds);
     await recording;
+    await profile;
     // Each row: period (ns of CPU at cpu-clock) and the DSO the sample was in.
     const { stdout: report } = await run(
       "perf",
@@ -76,19 +87,30 @@ async function measure(server: Running, binary: string): Promise<{ perKind: Reco
   }
 }
 
+/** A CPU profile of the measured run's length, read to the end. */
+async function takeProfile(server: Running) {
+  const response = await fetch(`${server.url}/debug/pprof/profile?seconds=${seconds}`);
+  if (!response.ok) throw new Error(`profile: HTTP ${response.status}`);
+  await response.arrayBuffer();
+}
+
 const { first } = await binaries();
 const sink = startSink();
-const variants: Record<string, Record<string, string>> = {
-  "first, traced": { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "always_on" },
-  "first, OTEL_SDK_DISABLED": { OTEL_SDK_DISABLED: "true" },
-};
+const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "always_on" };
+interface Variant {
+  env: Record<string, string>;
+  profiled?: boolean;
+}
+const variants: Record<string, Variant> = values.profile
+  ? { "first, traced, CPU profile running": { env: traced, profiled: true }, "first, traced": { env: traced } }
+  : { "first, traced": { env: traced }, "first, OTEL_SDK_DISABLED": { env: { OTEL_SDK_DISABLED: "true" } } };
 const samples: Record<string, Record<Kind, number>[]> = {};
 const wrkCpu: Record<string, number[]> = {};
 for (let round = 0; round < Number(values.rounds); round++) {
-  for (const [name, env] of Object.entries(variants)) {
+  for (const [name, { env, profiled = false }] of Object.entries(variants)) {
     const server = await startServer([first], { OTEL_METRICS_EXPORTER: "prometheus", ...env }, "/health");
     try {
-      const { perKind, wrk } = await measure(server, first);
+      const { perKind, wrk } = await measure(server, first, profiled);
       samples[name] = [...(samples[name] ?? []), perKind];
       wrkCpu[name] = [...(wrkCpu[name] ?? []), wrk];
       console.error(`round ${round + 1} ${name}: ${KINDS.map((k) => `${k} ${perKind[k].toFixed(1)}`).join(", ")}`);
@@ -111,8 +133,8 @@ for (const kind of [...KINDS, "total"] as const) {
     kind === "total"
       ? median((samples[name] ?? []).map((s) => KINDS.reduce((sum, k) => sum + s[k], 0)))
       : med(name, kind);
-  const [traced, disabled] = names.map(value) as [number, number];
-  console.log(`| ${kind} | ${traced.toFixed(1)} | ${disabled.toFixed(1)} | ${(traced - disabled).toFixed(1)} |`);
+  const [measured, reference] = names.map(value) as [number, number];
+  console.log(`| ${kind} | ${measured.toFixed(1)} | ${reference.toFixed(1)} | ${(measured - reference).toFixed(1)} |`);
 }
 const wrkOf = (name: string) => median(wrkCpu[name] ?? []).toFixed(1);
 console.log(`| wrk's own CPU (not the service's) | ${names.map(wrkOf).join(" | ")} | |`);

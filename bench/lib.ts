@@ -1,6 +1,6 @@
 // Shared by the bench scripts: processes, wrk, RSS and a discarding OTLP sink, all on loopback and bounded.
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { promisify } from "node:util";
 import { freePort, waitForOk } from "../tests/support/ports";
 import { emptyDir } from "../tests/support/processes";
@@ -117,14 +117,48 @@ export function startSink() {
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-/** Milliseconds from spawn to the first 200 on /health, and the RSS half a second later. */
+/** Resident memory of a process by what backs it, in MiB (from /proc/<pid>/smaps). */
+export interface RssSplit {
+  total: number;
+  /** Pages of the executable itself: the Bun runtime, and the embedded bundle, bytecode and addon copy it reads. */
+  executable: number;
+  /** Other files mapped: the libSQL addon Bun extracts to a temp file, libc and the like. */
+  otherFiles: number;
+  /** Heap, stacks: what the process itself allocated. */
+  anonymous: number;
+}
+
+export function rssSplit(pid: number): RssSplit {
+  const executable = readlinkSync(`/proc/${pid}/exe`);
+  const split: RssSplit = { total: 0, executable: 0, otherFiles: 0, anonymous: 0 };
+  let file = "";
+  for (const line of readFileSync(`/proc/${pid}/smaps`, "utf8").split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      file = header[1] ?? "";
+      continue;
+    }
+    const field = /^(Rss|Anonymous):\s+(\d+) kB/.exec(line);
+    if (!field) continue;
+    const mib = Number(field[2]) / 1024;
+    // A file's resident pages are file-backed but for its private copies (its Anonymous pages).
+    const sign = field[1] === "Rss" ? 1 : -1;
+    if (field[1] === "Rss") split.total += mib;
+    else split.anonymous += mib;
+    if (file === executable) split.executable += sign * mib;
+    else if (file.startsWith("/")) split.otherFiles += sign * mib;
+  }
+  return split;
+}
+
+/** Milliseconds from spawn to the first 200 on /health, and the RSS (total and split) half a second later. */
 export async function startupSample(
   command: string[],
   env: Record<string, string | undefined>,
   cwd: string,
   path = "/health",
   timeoutMs = 10_000,
-): Promise<{ ms: number; rssMiB: number }> {
+): Promise<{ ms: number; rssMiB: number; rss: RssSplit }> {
   const port = await freePort();
   const began = performance.now();
   const [file, ...args] = command as [string, ...string[]];
@@ -143,7 +177,7 @@ export async function startupSample(
     }
     const ms = performance.now() - began;
     await new Promise((r) => setTimeout(r, 500));
-    return { ms, rssMiB: rssMiB(child.pid as number) };
+    return { ms, rssMiB: rssMiB(child.pid as number), rss: rssSplit(child.pid as number) };
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));

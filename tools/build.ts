@@ -18,12 +18,21 @@ export interface BuildOptions {
 }
 
 /** Builds `<outDir>/<service>` (`.exe` on Windows) and returns its path. */
-export async function buildService(service: ServiceName, outDir = "dist", options: BuildOptions = {}): Promise<string> {
+export function buildService(service: ServiceName, outDir = "dist", options: BuildOptions = {}): Promise<string> {
+  return buildExecutable(`${service}/main.ts`, `${outDir}/${service}`, options);
+}
+
+/** Compiles `entrypoint` the way the services are compiled (bench references too) into `outfile` (+ `.exe`). */
+export async function buildExecutable(
+  entrypoint: string,
+  outfile: string,
+  options: BuildOptions = {},
+): Promise<string> {
   const target = options.target ?? hostTarget();
-  const outfile = `${outDir}/${service}${target.exe}`;
+  const path = `${outfile}${target.exe}`;
   const result = await Bun.build({
-    entrypoints: [`${service}/main.ts`],
-    compile: { outfile, target: target.bun, autoloadDotenv: false, autoloadBunfig: false },
+    entrypoints: [entrypoint],
+    compile: { outfile: path, target: target.bun, autoloadDotenv: false, autoloadBunfig: false },
     minify: { whitespace: true, syntax: true, identifiers: false },
     sourcemap: "linked",
     target: "bun",
@@ -33,9 +42,12 @@ export async function buildService(service: ServiceName, outDir = "dist", option
     plugins: [embedLibsqlAddon(libsqlAddon(target.libsql))],
   });
   if (!result.success) {
-    throw new AggregateError(result.logs, `building ${service} for ${target.name} failed:\n${result.logs.join("\n")}`);
+    throw new AggregateError(
+      result.logs,
+      `building ${entrypoint} for ${target.name} failed:\n${result.logs.join("\n")}`,
+    );
   }
-  return outfile;
+  return path;
 }
 
 if (import.meta.main) {

@@ -1,0 +1,60 @@
+// Where first's start-up time and idle memory go, against references built the same way in the same run:
+// bare Bun.serve, plain Elysia, plain Elysia carrying first's whole bundle unrun, plain Elysia with every module first
+// imports evaluated but nothing started, and first itself (telemetry on with its defaults, embedded database).
+// Each restart is timed from spawn to the first 200 on /health; variants take turns, restart after restart.
+// Usage: npm run bench:startup-floor [-- --runs 15]     (prints a Markdown table)
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { binaries } from "../tests/support/binaries";
+import { emptyDir } from "../tests/support/processes";
+import { runScopedTempDir } from "../tests/support/temp-dirs";
+import { buildExecutable } from "../tools/build";
+import { median, type RssSplit, startupSample } from "./lib";
+
+const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
+const runs = Number(values.runs);
+
+const outDir = runScopedTempDir("twinbin-floor-");
+const reference = (name: string) =>
+  buildExecutable(join(import.meta.dir, "references", `${name}.ts`), join(outDir, name));
+const [bare, elysia, loaded, evaluated, { first }] = await Promise.all([
+  reference("bare"),
+  reference("elysia"),
+  reference("first-loaded"),
+  reference("first-evaluated"),
+  binaries(),
+]);
+const variants: Array<[string, string]> = [
+  ["bare Bun.serve", bare],
+  ["plain Elysia", elysia],
+  ["plain Elysia + first's bundle, not run", loaded],
+  ["plain Elysia + first's modules evaluated, nothing started", evaluated],
+  ["first", first],
+];
+
+const samples = new Map<string, Array<{ ms: number; rss: RssSplit }>>();
+const dirs = new Map(variants.map(([name]) => [name, emptyDir("twinbin-floor-run-")]));
+// One start each first: first creates and migrates its database, as only a new deployment does.
+for (const [name, path] of variants) await startupSample([path], {}, dirs.get(name) as string);
+for (let i = 0; i < runs; i++) {
+  for (const [name, path] of variants) {
+    const sample = await startupSample([path], {}, dirs.get(name) as string);
+    samples.set(name, [...(samples.get(name) ?? []), sample]);
+  }
+}
+
+const of = (name: string) => samples.get(name) ?? [];
+const elysiaMs = median(of("plain Elysia").map((s) => s.ms));
+console.log(`${runs} restarts each, interleaved; medians. RSS half a second after the first 200, in MiB.\n`);
+console.log(
+  "| binary | start → first 200 (ms) | × plain Elysia | RSS | executable's pages | other files (libSQL addon, libc) | anonymous |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|");
+for (const [name] of variants) {
+  const s = of(name);
+  const ms = median(s.map((x) => x.ms));
+  const mib = (pick: (r: RssSplit) => number) => median(s.map((x) => pick(x.rss))).toFixed(1);
+  console.log(
+    `| ${name} | ${ms.toFixed(1)} | ${(ms / elysiaMs).toFixed(2)} | ${mib((r) => r.total)} | ${mib((r) => r.executable)} | ${mib((r) => r.otherFiles)} | ${mib((r) => r.anonymous)} |`,
+  );
+}
