@@ -5,8 +5,10 @@
 // collector), the kernel (syscalls, TCP on loopback, page faults) and libc. The JavaScript profiler inside the
 // binary (`bun:jsc`) charges native and GC time to whichever JavaScript frame was on top, so it cannot tell these
 // apart; perf samples the whole thread.
-// --profile compares traced with and without a CPU profile (/debug/pprof/profile) running over the measured run.
-// Usage: npm run bench:cpu-split [-- --seconds 8 --rounds 3 --profile]   (needs perf: apt-get install linux-perf; root)
+// --compare profile: traced with and without a CPU profile (/debug/pprof/profile) running over the measured run;
+// --compare logs: traced at LOG_LEVEL=info with and without OTLP log export.
+// Usage: npm run bench:cpu-split [-- --seconds 8 --rounds 3 --compare disabled|profile|logs]
+//   (needs perf: apt-get install linux-perf; root)
 import { execFile, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +21,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "8" },
     rounds: { type: "string", default: "3" },
-    profile: { type: "boolean", default: false },
+    compare: { type: "string", default: "disabled" },
   },
 });
 const seconds = Number(values.seconds);
@@ -101,9 +103,21 @@ interface Variant {
   env: Record<string, string>;
   profiled?: boolean;
 }
-const variants: Record<string, Variant> = values.profile
-  ? { "first, traced, CPU profile running": { env: traced, profiled: true }, "first, traced": { env: traced } }
-  : { "first, traced": { env: traced }, "first, OTEL_SDK_DISABLED": { env: { OTEL_SDK_DISABLED: "true" } } };
+const comparisons: Record<string, Record<string, Variant>> = {
+  disabled: { "first, traced": { env: traced }, "first, OTEL_SDK_DISABLED": { env: { OTEL_SDK_DISABLED: "true" } } },
+  profile: { "first, traced, CPU profile running": { env: traced, profiled: true }, "first, traced": { env: traced } },
+  logs: {
+    "first, traced, OTLP logs on (LOG_LEVEL=info)": {
+      env: { ...traced, LOG_LEVEL: "info", OTEL_LOGS_EXPORTER: "otlp" },
+    },
+    "first, traced, LOG_LEVEL=info": { env: { ...traced, LOG_LEVEL: "info" } },
+  },
+};
+const variants = comparisons[values.compare as string];
+if (!variants) {
+  console.error(`--compare must be one of ${Object.keys(comparisons).join(", ")}`);
+  process.exit(1);
+}
 const samples: Record<string, Record<Kind, number>[]> = {};
 const wrkCpu: Record<string, number[]> = {};
 for (let round = 0; round < Number(values.rounds); round++) {

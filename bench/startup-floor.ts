@@ -2,13 +2,14 @@
 // bare Bun.serve, plain Elysia, plain Elysia carrying first's whole bundle unrun, plain Elysia with every module first
 // imports evaluated but nothing started, and first itself (telemetry on with its defaults, embedded database).
 // Each restart is timed from spawn to the first 200 on /health; variants take turns, restart after restart.
-// Usage: npm run bench:startup-floor [-- --runs 15]     (prints a Markdown table)
+// Then what first's bundle is made of, by package.
+// Usage: npm run bench:startup-floor [-- --runs 15]     (prints Markdown tables)
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { emptyDir } from "../tests/support/processes";
 import { runScopedTempDir } from "../tests/support/temp-dirs";
-import { buildExecutable } from "../tools/build";
+import { buildExecutable, bundling } from "../tools/build";
 import { median, type RssSplit, startupSample } from "./lib";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "15" } } });
@@ -57,4 +58,20 @@ for (const [name] of variants) {
   console.log(
     `| ${name} | ${ms.toFixed(1)} | ${(ms / elysiaMs).toFixed(2)} | ${mib((r) => r.total)} | ${mib((r) => r.executable)} | ${mib((r) => r.otherFiles)} | ${mib((r) => r.anonymous)} |`,
   );
+}
+
+const bundle = await Bun.build({ ...bundling("first/main.ts"), outdir: join(outDir, "bundle"), metafile: true });
+const bytesByPackage = new Map<string, number>();
+for (const output of Object.values(bundle.metafile?.outputs ?? {})) {
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    // node_modules/<package> or node_modules/@scope/<package>; twinbin's own code by top-level folder.
+    const owner = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? `twinbin ${input.split("/")[0]}/`;
+    bytesByPackage.set(owner, (bytesByPackage.get(owner) ?? 0) + bytesInOutput);
+  }
+}
+const totalBytes = [...bytesByPackage.values()].reduce((a, b) => a + b, 0);
+console.log(`\nfirst's bundle: ${(totalBytes / 1e6).toFixed(2)} MB of JavaScript; the packages over 10 kB:\n`);
+console.log("| package | kB |\n|---|---:|");
+for (const [owner, bytes] of [...bytesByPackage].sort((a, b) => b[1] - a[1])) {
+  if (bytes > 10_000) console.log(`| ${owner} | ${(bytes / 1000).toFixed(0)} |`);
 }

@@ -22,6 +22,17 @@ export function buildService(service: ServiceName, outDir = "dist", options: Bui
   return buildExecutable(`${service}/main.ts`, `${outDir}/${service}`, options);
 }
 
+/** How an entry point is bundled for `target`, compiled or not. */
+export const bundling = (entrypoint: string, target = hostTarget()) =>
+  ({
+    entrypoints: [entrypoint],
+    minify: { whitespace: true, syntax: true, identifiers: false },
+    target: "bun",
+    format: "esm",
+    define: { "process.env.NODE_ENV": JSON.stringify("production") },
+    plugins: [embedLibsqlAddon(libsqlAddon(target.libsql))],
+  }) satisfies Bun.BuildConfig;
+
 /** Compiles `entrypoint` the way the services are compiled (bench references too) into `outfile` (+ `.exe`). */
 export async function buildExecutable(
   entrypoint: string,
@@ -31,15 +42,10 @@ export async function buildExecutable(
   const target = options.target ?? hostTarget();
   const path = `${outfile}${target.exe}`;
   const result = await Bun.build({
-    entrypoints: [entrypoint],
+    ...bundling(entrypoint, target),
     compile: { outfile: path, target: target.bun, autoloadDotenv: false, autoloadBunfig: false },
-    minify: { whitespace: true, syntax: true, identifiers: false },
     sourcemap: "linked",
-    target: "bun",
-    format: "esm",
     bytecode: options.bytecode ?? true,
-    define: { "process.env.NODE_ENV": JSON.stringify("production") },
-    plugins: [embedLibsqlAddon(libsqlAddon(target.libsql))],
   });
   if (!result.success) {
     throw new AggregateError(
