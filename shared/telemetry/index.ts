@@ -88,7 +88,7 @@ export function startTelemetry(
   const spanTimeline = new SpanTimeline();
   let log: Logger | undefined;
   const tracerProvider = startTracing(settings, resource, metricsPipeline?.provider, [spanTimeline], () => log);
-  const logsPipeline = startLogs(settings, resource);
+  const logsPipeline = startLogs(settings, resource, () => log);
 
   const tracer = trace.getTracer(INSTRUMENTATION_SCOPE, version);
   const meter = metrics.getMeter(INSTRUMENTATION_SCOPE, version);

@@ -1,8 +1,8 @@
 import { type Context, logs, SeverityNumber } from "@opentelemetry/api";
 import { OTLPLogExporter as OTLPJsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
-import { OTLPLogExporter as OTLPProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import type { Resource } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
+import { type ExportStatusLog, HttpProtobufLogExporter } from "./otlp/http-exporter";
 import type { TelemetrySettings } from "./settings";
 
 const SEVERITY: Record<string, SeverityNumber> = {
@@ -25,14 +25,19 @@ export interface LogsPipeline {
 /**
  * OTLP log export (OTEL_LOGS_EXPORTER=otlp). Lines keep going to stdout; this sink sees the same redacted JSON, so
  * what reaches the collector is exactly what the service printed, with the trace context of the request.
+ * http/protobuf: twinbin's encoder posting with fetch (as for spans); http/json: the SDK's exporter.
  */
 export function startLogsPipeline(
   settings: TelemetrySettings,
   resource: Resource,
   otlp: NonNullable<TelemetrySettings["logs"]["otlp"]>,
+  log: () => ExportStatusLog | undefined = () => undefined,
 ): LogsPipeline {
-  const config = { url: otlp.url, headers: otlp.headers };
-  const exporter = otlp.protocol === "http/json" ? new OTLPJsonLogExporter(config) : new OTLPProtoLogExporter(config);
+  const { url, headers } = otlp;
+  const exporter =
+    otlp.protocol === "http/json"
+      ? new OTLPJsonLogExporter({ url, headers })
+      : new HttpProtobufLogExporter({ url, headers, timeoutMillis: settings.logs.batch.exportTimeoutMillis, log });
   const provider = new LoggerProvider({
     resource,
     processors: [new BatchLogRecordProcessor({ exporter, ...settings.logs.batch })],

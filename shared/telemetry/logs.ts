@@ -1,6 +1,7 @@
 import { type Context, context } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
 import type { LogsPipeline } from "./logs-pipeline";
+import type { ExportStatusLog } from "./otlp/http-exporter";
 import type { TelemetrySettings } from "./settings";
 
 /** A pino destination that also turns each (already redacted) JSON line into an OTLP log record. */
@@ -21,13 +22,18 @@ const MAX_WAITING_LINES = 1000;
  * what reaches the collector is exactly what the service printed, with the trace context of the request. The logs
  * SDK and exporters load only when this export is on.
  */
-export function startLogs(settings: TelemetrySettings, resource: Resource): LogsExport | undefined {
+export function startLogs(
+  settings: TelemetrySettings,
+  resource: Resource,
+  /** Where an outage of the collector is reported (once, and once when it is over). */
+  log: () => ExportStatusLog | undefined = () => undefined,
+): LogsExport | undefined {
   const otlp = settings.logs.otlp;
   if (!otlp) return undefined;
   let pipeline: LogsPipeline | undefined;
   let waiting: [string, Context][] = [];
   const loading = import("./logs-pipeline").then(({ startLogsPipeline }) => {
-    const started = startLogsPipeline(settings, resource, otlp);
+    const started = startLogsPipeline(settings, resource, otlp, log);
     for (const [line, context] of waiting) started.emit(line, context);
     waiting = [];
     pipeline = started;

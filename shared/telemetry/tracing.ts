@@ -15,7 +15,7 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { LazyExporter } from "./lazy-exporter";
 import { BoundedBatchSpanProcessor } from "./otlp/batch-span-processor";
-import { type ExportStatusLog, HttpProtobufSpanExporter } from "./otlp/http-span-exporter";
+import { type ExportStatusLog, HttpProtobufSpanExporter } from "./otlp/http-exporter";
 import type { TelemetrySettings } from "./settings";
 
 function sampler({ sampler, samplerArg }: TelemetrySettings["traces"]): Sampler {

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { type Attributes, context, SpanKind, SpanStatusCode, TraceFlags, trace } from "@opentelemetry/api";
+import { context, SpanKind, SpanStatusCode, TraceFlags, trace } from "@opentelemetry/api";
 import { TraceState } from "@opentelemetry/core";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
 import { TracerProvider } from "@opentelemetry/sdk-trace";
-import { loadOtlpProto } from "../../../tests/support/otlp-proto";
+import { EVERY_ATTRIBUTE_TYPE, loadOtlpProto } from "../../../tests/support/otlp-proto";
 import { OtlpSpanEncoder } from "./span-encoder";
 
 // The official OTLP definitions, from the npm registry (see tests/support/otlp-proto.ts).
@@ -14,27 +14,6 @@ const Request = root.lookupType("opentelemetry.proto.collector.trace.v1.ExportTr
 
 const decode = (bytes: Uint8Array) =>
   Request.toObject(Request.decode(bytes), { longs: String, bytes: String, defaults: true, arrays: true });
-
-const EVERY_TYPE: Attributes = {
-  "a.string": "value",
-  "a.empty": "",
-  "a.unicode": "naïve café — 東京 🚀",
-  "a.long": "x".repeat(300),
-  "a.long.unicode": "é".repeat(200),
-  "a.true": true,
-  "a.false": false,
-  "a.zero": 0,
-  "a.int": 42,
-  "a.negative": -7,
-  "a.big": 2 ** 40 + 3,
-  "a.min.safe": Number.MIN_SAFE_INTEGER,
-  "a.double": 3.25,
-  "a.nan": Number.NaN,
-  "a.strings": ["a", "", "ü"],
-  "a.numbers": [1, 2.5, -3],
-  "a.bools": [true, false],
-  "a.holes": ["x", null, undefined, "y"] as string[],
-};
 
 function spansUnderTest(): ReadableSpan[] {
   const ended: ReadableSpan[] = [];
@@ -59,7 +38,7 @@ function spansUnderTest(): ReadableSpan[] {
     isRemote: true,
     traceState: new TraceState("vendor=value,other=1"),
   });
-  const server = tracer.startSpan("GET /fib/:n", { kind: SpanKind.SERVER, attributes: EVERY_TYPE }, remote);
+  const server = tracer.startSpan("GET /fib/:n", { kind: SpanKind.SERVER, attributes: EVERY_ATTRIBUTE_TYPE }, remote);
   for (let i = 0; i < 10; i++) server.setAttribute(`extra.${i}`, i); // over the limit: dropped and counted
   server.addEvent("cache miss", { "cache.key": "fib:10", "cache.size": 3 });
   server.addEvent("no attributes");
@@ -121,7 +100,7 @@ describe("OTLP protobuf span encoder", () => {
     ]);
     const [server, child] = (first?.scopeSpans[0]?.spans ?? []) as Record<string, unknown>[] & { length: 2 };
     if (!server || !child) throw new Error("two spans in the first scope");
-    expect(server.droppedAttributesCount).toBe(Object.keys(EVERY_TYPE).length + 10 - 24);
+    expect(server.droppedAttributesCount).toBe(Object.keys(EVERY_ATTRIBUTE_TYPE).length + 10 - 24);
     expect(server.droppedEventsCount).toBe(2);
     expect(server.traceState).toBe("vendor=value,other=1");
     expect(server.flags).toBe(0x301); // sampled, parent is remote

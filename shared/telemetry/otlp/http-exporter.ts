@@ -1,10 +1,11 @@
 import type { Attributes, Counter, MeterProvider } from "@opentelemetry/api";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
+import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
+import { OtlpLogEncoder } from "./log-encoder";
 import { OtlpSpanEncoder } from "./span-encoder";
 
-const COMPONENT_TYPE = "otlp_http_span_exporter";
-let instances = 0;
+const instances = new Map<string, number>();
 
 /** Where the exporter reports a collector going away and coming back (one line each, never per batch). */
 export interface ExportStatusLog {
@@ -12,7 +13,7 @@ export interface ExportStatusLog {
   info(fields: Record<string, unknown>, message: string): void;
 }
 
-export interface HttpSpanExporterOptions {
+export interface HttpExporterOptions {
   url: string;
   headers: Record<string, string>;
   timeoutMillis: number;
@@ -36,13 +37,22 @@ function retryable(error: Error): boolean {
   return error.name !== "TimeoutError" && error.name !== "AbortError";
 }
 
+/** What differs between the signals: names (OpenTelemetry's self-observability conventions) and the encoder. */
+interface Signal<T> {
+  /** "span" → otlp_http_span_exporter, otel.sdk.exporter.span.exported, "span export failing". */
+  name: string;
+  /** How the items are called in the outage line: "spans are dropped until …". */
+  plural: string;
+  unit: string;
+  encode(items: readonly T[]): Uint8Array<ArrayBuffer>;
+}
+
 /**
- * OTLP/HTTP protobuf span export with `fetch`, encoded by OtlpSpanEncoder. Exports
- * otel.sdk.exporter.span.exported like the SDK's exporter. A failing collector is logged once when export starts
+ * OTLP/HTTP protobuf export with `fetch`, encoded by one of twinbin's encoders. Exports
+ * otel.sdk.exporter.<signal>.exported like the SDK's exporters. A failing collector is logged once when export starts
  * failing (endpoint and error; headers never) and once when it works again.
  */
-export class HttpProtobufSpanExporter implements SpanExporter {
-  private readonly encoder = new OtlpSpanEncoder();
+class HttpProtobufExporter<T> {
   private readonly headers: Record<string, string>;
   private readonly endpoint: string;
   private readonly exported: Counter | undefined;
@@ -50,37 +60,43 @@ export class HttpProtobufSpanExporter implements SpanExporter {
   private failingSince: number | undefined;
   private failedBatches = 0;
 
-  constructor(private readonly options: HttpSpanExporterOptions) {
+  constructor(
+    private readonly options: HttpExporterOptions,
+    private readonly signal: Signal<T>,
+  ) {
     this.headers = { ...options.headers, "content-type": "application/x-protobuf" };
     const url = new URL(options.url);
     this.endpoint = `${url.protocol}//${url.host}${url.pathname}`;
     const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+    const componentType = `otlp_http_${signal.name}_exporter`;
+    const instance = instances.get(componentType) ?? 0;
+    instances.set(componentType, instance + 1);
     this.attributes = {
-      "otel.component.type": COMPONENT_TYPE,
-      "otel.component.name": `${COMPONENT_TYPE}/${instances++}`,
+      "otel.component.type": componentType,
+      "otel.component.name": `${componentType}/${instance}`,
       "server.address": url.hostname,
       "server.port": port,
     };
     this.exported = options.selfObsMeterProvider
       ?.getMeter("@opentelemetry/otlp-exporter")
-      .createCounter("otel.sdk.exporter.span.exported", {
-        unit: "{span}",
-        description: "The number of spans for which the export has finished, either successful or failed.",
+      .createCounter(`otel.sdk.exporter.${signal.name}.exported`, {
+        unit: signal.unit,
+        description: `The number of ${signal.plural} for which the export has finished, either successful or failed.`,
       });
   }
 
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+  export(items: T[], done: (result: ExportResult) => void): void {
     // A copy: the encoder's buffer is reused by the next batch while this one may still be on its way.
-    const body = this.encoder.encode(spans).slice();
+    const body = this.signal.encode(items).slice();
     this.send(body).then(
       () => {
-        this.exported?.add(spans.length, this.attributes);
+        this.exported?.add(items.length, this.attributes);
         this.recovered();
         done({ code: ExportResultCode.SUCCESS });
       },
       (error: Error) => {
         const type = (error as { code?: unknown }).code;
-        this.exported?.add(spans.length, {
+        this.exported?.add(items.length, {
           ...this.attributes,
           "error.type": typeof type === "string" && type !== "" ? type : error.name,
         });
@@ -124,7 +140,7 @@ export class HttpProtobufSpanExporter implements SpanExporter {
       .log()
       ?.warn(
         { endpoint: this.endpoint, error: error.message },
-        "span export failing: spans are dropped until the collector answers again",
+        `${this.signal.name} export failing: ${this.signal.plural} are dropped until the collector answers again`,
       );
   }
 
@@ -134,9 +150,28 @@ export class HttpProtobufSpanExporter implements SpanExporter {
       .log()
       ?.info(
         { endpoint: this.endpoint, failed_batches: this.failedBatches, outage_ms: Date.now() - this.failingSince },
-        "span export recovered",
+        `${this.signal.name} export recovered`,
       );
     this.failingSince = undefined;
     this.failedBatches = 0;
+  }
+}
+
+export class HttpProtobufSpanExporter extends HttpProtobufExporter<ReadableSpan> {
+  constructor(options: HttpExporterOptions) {
+    const encoder = new OtlpSpanEncoder();
+    super(options, { name: "span", plural: "spans", unit: "{span}", encode: (spans) => encoder.encode(spans) });
+  }
+}
+
+export class HttpProtobufLogExporter extends HttpProtobufExporter<ReadableLogRecord> {
+  constructor(options: HttpExporterOptions) {
+    const encoder = new OtlpLogEncoder();
+    super(options, {
+      name: "log",
+      plural: "log records",
+      unit: "{log_record}",
+      encode: (records) => encoder.encode(records),
+    });
   }
 }
