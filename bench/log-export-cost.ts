@@ -1,14 +1,20 @@
 // What OTLP log export (OTEL_LOGS_EXPORTER=otlp) costs per access line inside one process, piece by piece: parsing
 // the printed JSON line back, then the logs SDK's record and batch processor with an exporter that discards, then
-// the same with the SDK's protobuf serializer run on every batch (nothing sent), and twinbin's pipeline as the
-// services run it (shared/telemetry/logs-pipeline.ts: OTLP protobuf over HTTP to a local sink). CPU µs per line,
+// the same with the SDK's protobuf serializer or twinbin's encoder run on every batch (nothing sent), and twinbin's
+// pipeline as the services run it (shared/telemetry/logs-pipeline.ts: OTLP protobuf over HTTP to a local sink). CPU µs per line,
 // median of interleaved rounds.
 // Usage: npm run bench:log-export-cost [-- --rounds 7]
 import { parseArgs } from "node:util";
 import { context, SeverityNumber } from "@opentelemetry/api";
 import { ProtobufLogsSerializer } from "@opentelemetry/otlp-transformer";
-import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter } from "@opentelemetry/sdk-logs";
+import {
+  BatchLogRecordProcessor,
+  LoggerProvider,
+  type LogRecordExporter,
+  type ReadableLogRecord,
+} from "@opentelemetry/sdk-logs";
 import { startLogsPipeline } from "../shared/telemetry/logs-pipeline";
+import { OtlpLogEncoder } from "../shared/telemetry/otlp/log-encoder";
 import { serviceResource } from "../shared/telemetry/resource";
 import { parseTelemetrySettings } from "../shared/telemetry/settings";
 import { median, startSink } from "./lib";
@@ -41,9 +47,10 @@ interface Variant {
   start(): { emit: Emit; flush(): Promise<void> };
 }
 
-const exporter = (serialize: boolean): LogRecordExporter => ({
+const encoder = new OtlpLogEncoder();
+const exporter = (encode?: (records: ReadableLogRecord[]) => unknown): LogRecordExporter => ({
   export(records, done) {
-    if (serialize) ProtobufLogsSerializer.serializeRequest(records);
+    encode?.(records);
     done({ code: 0 });
   },
   shutdown: async () => {},
@@ -85,8 +92,11 @@ const variants: Record<string, Variant> = {
       flush: async () => {},
     }),
   },
-  "+ SDK log record and batch processor (exporter discards)": { start: sdkWith(exporter(false)) },
-  "+ SDK protobuf serializer (nothing sent)": { start: sdkWith(exporter(true)) },
+  "+ SDK log record and batch processor (exporter discards)": { start: sdkWith(exporter()) },
+  "+ the SDK's protobuf serializer (nothing sent)": {
+    start: sdkWith(exporter((records) => ProtobufLogsSerializer.serializeRequest(records))),
+  },
+  "+ twinbin's encoder (nothing sent)": { start: sdkWith(exporter((records) => encoder.encode(records))) },
   "twinbin's pipeline: OTLP protobuf over HTTP to a local sink": {
     start() {
       const pipeline = startLogsPipeline(settings, resource, otlp);
