@@ -1,11 +1,13 @@
-import type { Attributes, Counter, MeterProvider } from "@opentelemetry/api";
-import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import { type Attributes, type Counter, context, type MeterProvider, ROOT_CONTEXT } from "@opentelemetry/api";
+import { type ExportResult, ExportResultCode, suppressTracing } from "@opentelemetry/core";
 import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { OtlpLogEncoder } from "./log-encoder";
 import { OtlpSpanEncoder } from "./span-encoder";
 
 const instances = new Map<string, number>();
+/** Exports belong to no request: what they log carries no request's trace, and nothing they call is traced. */
+const EXPORT_CONTEXT = suppressTracing(ROOT_CONTEXT);
 
 /** Where the exporter reports a collector going away and coming back (one line each, never per batch). */
 export interface ExportStatusLog {
@@ -88,22 +90,25 @@ class HttpProtobufExporter<T> {
   export(items: T[], done: (result: ExportResult) => void): void {
     // A copy: the encoder's buffer is reused by the next batch while this one may still be on its way.
     const body = this.signal.encode(items).slice();
-    this.send(body).then(
-      () => {
-        this.exported?.add(items.length, this.attributes);
-        this.recovered();
-        done({ code: ExportResultCode.SUCCESS });
-      },
-      (error: Error) => {
-        const type = (error as { code?: unknown }).code;
-        this.exported?.add(items.length, {
-          ...this.attributes,
-          "error.type": typeof type === "string" && type !== "" ? type : error.name,
-        });
-        this.failed(error);
-        done({ code: ExportResultCode.FAILED, error });
-      },
-    );
+    // The logs SDK may call this inside the request whose record filled a batch.
+    context
+      .with(EXPORT_CONTEXT, () => this.send(body))
+      .then(
+        () => {
+          this.exported?.add(items.length, this.attributes);
+          this.recovered();
+          done({ code: ExportResultCode.SUCCESS });
+        },
+        (error: Error) => {
+          const type = (error as { code?: unknown }).code;
+          this.exported?.add(items.length, {
+            ...this.attributes,
+            "error.type": typeof type === "string" && type !== "" ? type : error.name,
+          });
+          this.failed(error);
+          done({ code: ExportResultCode.FAILED, error });
+        },
+      );
   }
 
   async shutdown(): Promise<void> {}
