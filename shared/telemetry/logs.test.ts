@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { context, ROOT_CONTEXT, TraceFlags, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { loadOtlpProto } from "../../tests/support/otlp-proto";
 import { startLogs } from "./logs";
 import { serviceResource } from "./resource";
@@ -16,7 +18,8 @@ const bodiesIn = (bytes: Uint8Array): string[] => {
 };
 
 describe("OTLP log export (http/protobuf)", () => {
-  test("records reach the collector; an outage is logged once, the recovery once, headers never", async () => {
+  test("records reach the collector; an outage is logged once, the recovery once, outside any request, headers never", async () => {
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     let refusing = true;
     const received: string[] = [];
     const collector = Bun.serve({
@@ -30,10 +33,18 @@ describe("OTLP log export (http/protobuf)", () => {
       },
     });
     const lines: [string, string, Record<string, unknown>][] = [];
-    const log = {
-      warn: (fields: Record<string, unknown>, message: string) => lines.push(["warn", message, fields]),
-      info: (fields: Record<string, unknown>, message: string) => lines.push(["info", message, fields]),
+    // The trace each status line would carry: a record filling a batch is written inside a request.
+    const tracesLogged: (string | undefined)[] = [];
+    const record = (level: string) => (fields: Record<string, unknown>, message: string) => {
+      lines.push([level, message, fields]);
+      tracesLogged.push(trace.getSpanContext(context.active())?.traceId);
     };
+    const log = { warn: record("warn"), info: record("info") };
+    const request = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: "0af7651916cd43dd8448eb211c80319c",
+      spanId: "b7ad6b7169203331",
+      traceFlags: TraceFlags.SAMPLED,
+    });
     const settings = parseTelemetrySettings(
       {
         OTEL_LOGS_EXPORTER: "otlp",
@@ -47,7 +58,8 @@ describe("OTLP log export (http/protobuf)", () => {
     );
     const logs = startLogs(settings, serviceResource("test", "0.0.0", "test"), () => log);
     if (!logs) throw new Error("OTLP log export is on");
-    const write = (msg: string) => logs.sink.write(`${JSON.stringify({ level: "info", time: new Date(), msg })}\n`);
+    const write = (msg: string) =>
+      context.with(request, () => logs.sink.write(`${JSON.stringify({ level: "info", time: new Date(), msg })}\n`));
     try {
       for (let i = 0; i < 20 && lines.length === 0; i++) {
         write(`while refused ${i}`);
@@ -72,10 +84,12 @@ describe("OTLP log export (http/protobuf)", () => {
         ["warn", "log export failing: log records are dropped until the collector answers again"],
         ["info", "log export recovered"],
       ]);
+      expect(tracesLogged).toEqual([undefined, undefined]);
       expect(JSON.stringify(lines)).not.toContain("secret-token");
     } finally {
       await logs.provider.shutdown();
       await collector.stop(true);
+      context.disable();
     }
   });
 });

@@ -88,27 +88,30 @@ class HttpProtobufExporter<T> {
   }
 
   export(items: T[], done: (result: ExportResult) => void): void {
+    // The logs SDK may call this inside the request whose record filled a batch: the send and what it logs run
+    // outside it (promise callbacks keep the context they were attached in).
+    context.with(EXPORT_CONTEXT, () => this.exportNow(items, done));
+  }
+
+  private exportNow(items: T[], done: (result: ExportResult) => void): void {
     // A copy: the encoder's buffer is reused by the next batch while this one may still be on its way.
     const body = this.signal.encode(items).slice();
-    // The logs SDK may call this inside the request whose record filled a batch.
-    context
-      .with(EXPORT_CONTEXT, () => this.send(body))
-      .then(
-        () => {
-          this.exported?.add(items.length, this.attributes);
-          this.recovered();
-          done({ code: ExportResultCode.SUCCESS });
-        },
-        (error: Error) => {
-          const type = (error as { code?: unknown }).code;
-          this.exported?.add(items.length, {
-            ...this.attributes,
-            "error.type": typeof type === "string" && type !== "" ? type : error.name,
-          });
-          this.failed(error);
-          done({ code: ExportResultCode.FAILED, error });
-        },
-      );
+    this.send(body).then(
+      () => {
+        this.exported?.add(items.length, this.attributes);
+        this.recovered();
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      (error: Error) => {
+        const type = (error as { code?: unknown }).code;
+        this.exported?.add(items.length, {
+          ...this.attributes,
+          "error.type": typeof type === "string" && type !== "" ? type : error.name,
+        });
+        this.failed(error);
+        done({ code: ExportResultCode.FAILED, error });
+      },
+    );
   }
 
   async shutdown(): Promise<void> {}
