@@ -1,6 +1,6 @@
 import type { Attributes } from "@opentelemetry/api";
 import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
-import { anyValue, groupByResourceAndScope, OtlpEncoder, time } from "./otlp-encoder";
+import { anyValue, OtlpEncoder, time } from "./otlp-encoder";
 
 // ExportLogsServiceRequest (opentelemetry/proto/collector/logs/v1/logs_service.proto) written straight from the
 // SDK's ReadableLogRecord, one pass into one reused buffer. Field numbers and the fields written (including a zero
@@ -8,9 +8,6 @@ import { anyValue, groupByResourceAndScope, OtlpEncoder, time } from "./otlp-enc
 
 /** Pre-encoded tag bytes: (field number << 3) | wire type, as a varint. */
 const TAG = {
-  resourceLogs: 0x0a, // ExportLogsServiceRequest.resource_logs = 1, LEN
-  scopeLogs: 0x12, // ResourceLogs.scope_logs = 2
-  schemaUrl: 0x1a, // ResourceLogs/ScopeLogs.schema_url = 3
   logRecord: 0x12, // ScopeLogs.log_records = 2
   time: 0x09, // LogRecord.time_unix_nano = 1, fixed64
   severityNumber: 0x10, // = 2, varint
@@ -31,30 +28,7 @@ export class OtlpLogEncoder extends OtlpEncoder {
    * copy it to keep it.
    */
   encode(records: readonly ReadableLogRecord[]): Uint8Array<ArrayBuffer> {
-    const out = this.out;
-    out.reset();
-    for (const [resource, byScope] of groupByResourceAndScope(records)) {
-      out.byte(TAG.resourceLogs);
-      const resourceLogs = out.begin();
-      out.raw(this.resourceBytes(resource));
-      for (const [scope, scopeRecords] of byScope) {
-        out.byte(TAG.scopeLogs);
-        const scopeStart = out.begin();
-        out.raw(this.scopeBytes(scope));
-        for (const record of scopeRecords) this.record(record);
-        if (scope.schemaUrl) {
-          out.byte(TAG.schemaUrl);
-          out.string(scope.schemaUrl);
-        }
-        out.end(scopeStart);
-      }
-      if (resource.schemaUrl) {
-        out.byte(TAG.schemaUrl);
-        out.string(resource.schemaUrl);
-      }
-      out.end(resourceLogs);
-    }
-    return out.bytes.subarray(0, out.pos);
+    return this.request(records, (record) => this.record(record));
   }
 
   private record(record: ReadableLogRecord): void {

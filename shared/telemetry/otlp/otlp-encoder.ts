@@ -21,6 +21,38 @@ export abstract class OtlpEncoder {
   private readonly scratch = new ProtobufBuffer();
   private readonly keyScratch = new ProtobufBuffer();
 
+  /**
+   * One export request: per resource a `ResourceSpans`/`ResourceLogs`, per scope within it a
+   * `ScopeSpans`/`ScopeLogs` holding what `writeItem` writes for each item (the two share their field numbers).
+   * The returned view points into the encoder's buffer and is valid until the next call: copy it to keep it.
+   */
+  protected request<T extends Grouped>(items: readonly T[], writeItem: (item: T) => void): Uint8Array<ArrayBuffer> {
+    const out = this.out;
+    out.reset();
+    for (const [resource, byScope] of groupByResourceAndScope(items)) {
+      out.byte(0x0a); // Export{Trace,Logs}ServiceRequest.resource_{spans,logs} = 1
+      const resourceStart = out.begin();
+      out.raw(this.resourceBytes(resource));
+      for (const [scope, scopeItems] of byScope) {
+        out.byte(0x12); // Resource{Spans,Logs}.scope_{spans,logs} = 2
+        const scopeStart = out.begin();
+        out.raw(this.scopeBytes(scope));
+        for (const item of scopeItems) writeItem(item);
+        if (scope.schemaUrl) {
+          out.byte(0x1a); // Scope{Spans,Logs}.schema_url = 3
+          out.string(scope.schemaUrl);
+        }
+        out.end(scopeStart);
+      }
+      if (resource.schemaUrl) {
+        out.byte(0x1a); // Resource{Spans,Logs}.schema_url = 3
+        out.string(resource.schemaUrl);
+      }
+      out.end(resourceStart);
+    }
+    return out.bytes.subarray(0, out.pos);
+  }
+
   /** Each attribute as a `KeyValue` under `tag` (an undefined value as an empty AnyValue, as the SDK writes it). */
   protected attributes(attributes: Attributes, tag: number, out = this.out): void {
     for (const key in attributes) {
@@ -156,8 +188,13 @@ export function anyValue(
   }
 }
 
+interface Grouped {
+  resource: Resource;
+  instrumentationScope: InstrumentationScope;
+}
+
 /** Items by resource, then by instrumentation scope, by identity (one of each in a service: no copying then). */
-export function groupByResourceAndScope<T extends { resource: Resource; instrumentationScope: InstrumentationScope }>(
+function groupByResourceAndScope<T extends Grouped>(
   items: readonly T[],
 ): Map<Resource, Map<InstrumentationScope, T[]>> {
   const grouped = new Map<Resource, Map<InstrumentationScope, T[]>>();

@@ -1,6 +1,6 @@
 import type { Link } from "@opentelemetry/api";
 import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace";
-import { groupByResourceAndScope, OtlpEncoder, time } from "./otlp-encoder";
+import { OtlpEncoder, time } from "./otlp-encoder";
 
 // ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1/trace_service.proto) written straight from the
 // SDK's ReadableSpan, one pass into one reused buffer. Field numbers and the fields written (including zero dropped
@@ -8,9 +8,6 @@ import { groupByResourceAndScope, OtlpEncoder, time } from "./otlp-encoder";
 
 /** Pre-encoded tag bytes: (field number << 3) | wire type, as a varint. */
 const TAG = {
-  resourceSpans: 0x0a, // ExportTraceServiceRequest.resource_spans = 1, LEN
-  scopeSpans: 0x12, // ResourceSpans.scope_spans = 2
-  schemaUrl: 0x1a, // ResourceSpans/ScopeSpans.schema_url = 3
   span: 0x12, // ScopeSpans.spans = 2
   traceId: 0x0a,
   spanId: 0x12,
@@ -43,30 +40,7 @@ export class OtlpSpanEncoder extends OtlpEncoder {
    * copy it to keep it.
    */
   encode(spans: readonly ReadableSpan[]): Uint8Array<ArrayBuffer> {
-    const out = this.out;
-    out.reset();
-    for (const [resource, byScope] of groupByResourceAndScope(spans)) {
-      out.byte(TAG.resourceSpans);
-      const resourceSpans = out.begin();
-      out.raw(this.resourceBytes(resource));
-      for (const [scope, scopeSpans] of byScope) {
-        out.byte(TAG.scopeSpans);
-        const scopeStart = out.begin();
-        out.raw(this.scopeBytes(scope));
-        for (const span of scopeSpans) this.span(span);
-        if (scope.schemaUrl) {
-          out.byte(TAG.schemaUrl);
-          out.string(scope.schemaUrl);
-        }
-        out.end(scopeStart);
-      }
-      if (resource.schemaUrl) {
-        out.byte(TAG.schemaUrl);
-        out.string(resource.schemaUrl);
-      }
-      out.end(resourceSpans);
-    }
-    return out.bytes.subarray(0, out.pos);
+    return this.request(spans, (span) => this.span(span));
   }
 
   private span(span: ReadableSpan): void {
