@@ -6,15 +6,19 @@
 // binary (`bun:jsc`) charges native and GC time to whichever JavaScript frame was on top, so it cannot tell these
 // apart; perf samples the whole thread.
 // --compare profile: traced with and without a CPU profile (/debug/pprof/profile) running over the measured run;
-// --compare logs: traced at LOG_LEVEL=info with and without OTLP log export.
+// --compare logs: traced at LOG_LEVEL=info with and without OTLP log export;
+// --compare chain: POST / through first → second with OTEL_SDK_DISABLED=true against two plain Elysia hops (both
+// processes of each recorded; the leaf behind them, a bare Bun.serve, is not).
 // Usage: npm run bench:cpu-split [-- --seconds 8 --rounds 3 --compare disabled|profile|logs]
 //   (needs perf: apt-get install linux-perf; root)
 import { execFile, spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { binaries } from "../tests/support/binaries";
+import { runScopedTempDir } from "../tests/support/temp-dirs";
+import { buildExecutable } from "../tools/build";
 import { load, median, type Running, startServer, startSink } from "./lib";
 
 const { values } = parseArgs({
@@ -37,23 +41,26 @@ const run = promisify(execFile);
 const KINDS = ["JavaScript (JIT)", "Bun runtime (native)", "kernel", "libc", "other"] as const;
 type Kind = (typeof KINDS)[number];
 
-function kindOf(dso: string, binary: string): Kind {
+function kindOf(dso: string, executables: string[]): Kind {
   if (dso.startsWith("[JIT]")) return "JavaScript (JIT)";
   if (dso === "[kernel.kallsyms]") return "kernel";
   if (dso.startsWith("libc.so") || dso.startsWith("libm.so")) return "libc";
-  if (binary.endsWith(`/${dso}`)) return "Bun runtime (native)";
+  if (executables.some((path) => path.endsWith(`/${dso}`))) return "Bun runtime (native)";
   return "other";
 }
 
-/** perf-records `server` while wrk loads it; µs of CPU per request by kind of code, and wrk's own. */
+/** perf-records `servers` while wrk loads the first at `path`; µs of CPU per request by kind of code, and wrk's own. */
 async function measure(
-  server: Running,
-  binary: string,
+  servers: Running[],
+  executables: string[],
+  path: string,
   profiled: boolean,
 ): Promise<{ perKind: Record<Kind, number>; wrk: number }> {
-  const url = `${server.url}/fib/10`;
-  await load(url, 2); // warm-up
-  const data = join(tmpdir(), `twinbin-perf-${server.child.pid}.data`);
+  const [entry] = servers as [Running];
+  const url = `${entry.url}${path}`;
+  const script = path === "/" ? postScript : undefined;
+  await load(url, 2, script); // warm-up
+  const data = join(tmpdir(), `twinbin-perf-${entry.child.pid}.data`);
   try {
     const recording = run("perf", [
       "record",
@@ -61,15 +68,15 @@ async function measure(
       "-F",
       "999",
       "-p",
-      String(server.child.pid),
+      servers.map((s) => s.child.pid).join(","),
       "-o",
       data,
       "--",
       "sleep",
       String(seconds),
     ]);
-    const profile = profiled ? takeProfile(server) : undefined;
-    const { requests, wrkCpu } = await load(url, seconds);
+    const profile = profiled ? takeProfile(entry) : undefined;
+    const { requests, wrkCpu } = await load(url, seconds, script);
     await recording;
     await profile;
     // Each row: period (ns of CPU at cpu-clock) and the DSO the sample was in.
@@ -81,7 +88,7 @@ async function measure(
     const perKind = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
     for (const line of report.split("\n")) {
       const match = /^\s*(\d+)\s+(.+?)\s*$/.exec(line);
-      if (match) perKind[kindOf(match[2] as string, binary)] += Number(match[1]) / 1000 / requests;
+      if (match) perKind[kindOf(match[2] as string, executables)] += Number(match[1]) / 1000 / requests;
     }
     return { perKind, wrk: wrkCpu / requests };
   } finally {
@@ -96,21 +103,68 @@ async function takeProfile(server: Running) {
   await response.arrayBuffer();
 }
 
-const { first } = await binaries();
+const outDir = runScopedTempDir("twinbin-cpu-split-");
+const reference = (name: string) =>
+  buildExecutable(join(import.meta.dir, "references", `${name}.ts`), join(outDir, name));
+const [{ first, second }, bare, elysia] = await Promise.all([binaries(), reference("bare"), reference("elysia")]);
+const postScript = join(outDir, "post.lua");
+writeFileSync(postScript, 'wrk.method = "POST"\n');
 const sink = startSink();
 const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "always_on" };
+const disabled = { OTEL_SDK_DISABLED: "true" };
+
 interface Variant {
-  env: Record<string, string>;
+  /** The processes to record, the one wrk loads first, and the executables whose own code is "Bun runtime". */
+  start(): Promise<{ servers: Running[]; executables: string[] }>;
+  path: "/fib/10" | "/";
   profiled?: boolean;
 }
+const firstWith = (env: Record<string, string>, profiled = false): Variant => ({
+  start: async () => ({
+    servers: [await startServer([first], { OTEL_METRICS_EXPORTER: "prometheus", ...env }, "/health")],
+    executables: [first],
+  }),
+  path: "/fib/10",
+  profiled,
+});
+/** The leaf behind each started chain, by the chain's first hop. */
+const leaves = new Map<Running, Running>();
+/** Two hops in front of a bare leaf: `hops[0]` → `hops[1]` → leaf; each hop's env names the next one's URL. */
+const chainOf = (hops: [string, (next: string) => Record<string, string>][]): Variant => ({
+  async start() {
+    const leaf = await startServer([bare], {}, "/health");
+    const servers: Running[] = [];
+    let next = leaf.url;
+    for (const [command, env] of [...hops].reverse()) {
+      const server = await startServer([command], env(next), "/health");
+      servers.unshift(server);
+      next = server.url;
+    }
+    leaves.set(servers[0] as Running, leaf);
+    return { servers, executables: hops.map(([command]) => command) };
+  },
+  path: "/",
+});
 const comparisons: Record<string, Record<string, Variant>> = {
-  disabled: { "first, traced": { env: traced }, "first, OTEL_SDK_DISABLED": { env: { OTEL_SDK_DISABLED: "true" } } },
-  profile: { "first, traced, CPU profile running": { env: traced, profiled: true }, "first, traced": { env: traced } },
+  disabled: { "first, traced": firstWith(traced), "first, OTEL_SDK_DISABLED": firstWith(disabled) },
+  profile: { "first, traced, CPU profile running": firstWith(traced, true), "first, traced": firstWith(traced) },
   logs: {
-    "first, traced, OTLP logs on (LOG_LEVEL=info)": {
-      env: { ...traced, LOG_LEVEL: "info", OTEL_LOGS_EXPORTER: "otlp" },
-    },
-    "first, traced, LOG_LEVEL=info": { env: { ...traced, LOG_LEVEL: "info" } },
+    "first, traced, OTLP logs on (LOG_LEVEL=info)": firstWith({
+      ...traced,
+      LOG_LEVEL: "info",
+      OTEL_LOGS_EXPORTER: "otlp",
+    }),
+    "first, traced, LOG_LEVEL=info": firstWith({ ...traced, LOG_LEVEL: "info" }),
+  },
+  chain: {
+    "first+second, OTEL_SDK_DISABLED": chainOf([
+      [first, (next) => ({ ...disabled, SECOND_URL: next, CHAIN_SLEEP_MAX_MS: "0" })],
+      [second, (next) => ({ ...disabled, HTTPBIN_URL: next })],
+    ]),
+    "plain Elysia chain": chainOf([
+      [elysia, (next) => ({ NEXT_URL: next })],
+      [elysia, (next) => ({ NEXT_URL: next })],
+    ]),
   },
 };
 const variants = comparisons[values.compare as string];
@@ -121,15 +175,16 @@ if (!variants) {
 const samples: Record<string, Record<Kind, number>[]> = {};
 const wrkCpu: Record<string, number[]> = {};
 for (let round = 0; round < Number(values.rounds); round++) {
-  for (const [name, { env, profiled = false }] of Object.entries(variants)) {
-    const server = await startServer([first], { OTEL_METRICS_EXPORTER: "prometheus", ...env }, "/health");
+  for (const [name, variant] of Object.entries(variants)) {
+    const { servers, executables } = await variant.start();
     try {
-      const { perKind, wrk } = await measure(server, first, profiled);
+      const { perKind, wrk } = await measure(servers, executables, variant.path, variant.profiled ?? false);
       samples[name] = [...(samples[name] ?? []), perKind];
       wrkCpu[name] = [...(wrkCpu[name] ?? []), wrk];
       console.error(`round ${round + 1} ${name}: ${KINDS.map((k) => `${k} ${perKind[k].toFixed(1)}`).join(", ")}`);
     } finally {
-      await server.stop();
+      for (const server of servers) await server.stop();
+      await leaves.get(servers[0] as Running)?.stop();
     }
   }
 }
@@ -137,7 +192,8 @@ sink.stop();
 
 const names = Object.keys(variants);
 console.log(
-  `\nCPU µs per GET /fib/10 by kind of code: perf record -F 999 on the service during wrk -t2 -c50 -d${seconds}s, ` +
+  `\nCPU µs per ${values.compare === "chain" ? "POST / (both hops)" : "GET /fib/10"} by kind of code: perf record ` +
+    `-F 999 on the service processes during wrk -t2 -c50 -d${seconds}s, ` +
     `median of ${values.rounds} interleaved rounds.\n`,
 );
 console.log(`| code | ${names.join(" | ")} | difference |\n|---|${names.map(() => "---:|").join("")}---:|`);
