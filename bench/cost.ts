@@ -15,11 +15,13 @@ import { emptyDir } from "../tests/support/processes";
 import { buildExecutable } from "../tools/build";
 import {
   cpuMicros,
+  type Hop,
   load,
   median,
   type Running,
   rssAnonMiB,
   rssMiB,
+  startChain,
   startServer,
   startSink,
   startupSample,
@@ -115,17 +117,7 @@ type Variant = { group: "fib" | "chain"; start(): Promise<Running[]>; during?: (
 const single = (command: string, env: Record<string, string>) => async () => [
   await startServer([command], env, "/health"),
 ];
-/** Starts the last hop first; each hop's env names the next one's URL. */
-const chainOf = (hops: [string, (next: string) => Record<string, string>][]) => async () => {
-  const started: Running[] = [];
-  let next = leaf.url;
-  for (const [command, env] of [...hops].reverse()) {
-    const server = await startServer([command], env(next), "/health");
-    started.unshift(server);
-    next = server.url;
-  }
-  return started;
-};
+const chainOf = (hops: Hop[]) => () => startChain(hops, leaf.url);
 const profiled = async (servers: Running[]) => {
   const response = await fetch(`${(servers[0] as Running).url}/debug/pprof/profile?seconds=${seconds}`);
   await response.arrayBuffer();

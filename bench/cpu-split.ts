@@ -19,7 +19,7 @@ import { parseArgs, promisify } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { runScopedTempDir } from "../tests/support/temp-dirs";
 import { buildExecutable } from "../tools/build";
-import { load, median, type Running, startServer, startSink } from "./lib";
+import { type Hop, load, median, type Running, startChain, startServer, startSink } from "./lib";
 
 const { values } = parseArgs({
   options: {
@@ -130,16 +130,10 @@ const firstWith = (env: Record<string, string>, profiled = false): Variant => ({
 /** The leaf behind each started chain, by the chain's first hop. */
 const leaves = new Map<Running, Running>();
 /** Two hops in front of a bare leaf: `hops[0]` → `hops[1]` → leaf; each hop's env names the next one's URL. */
-const chainOf = (hops: [string, (next: string) => Record<string, string>][]): Variant => ({
+const chainOf = (hops: Hop[]): Variant => ({
   async start() {
     const leaf = await startServer([bare], {}, "/health");
-    const servers: Running[] = [];
-    let next = leaf.url;
-    for (const [command, env] of [...hops].reverse()) {
-      const server = await startServer([command], env(next), "/health");
-      servers.unshift(server);
-      next = server.url;
-    }
+    const servers = await startChain(hops, leaf.url);
     leaves.set(servers[0] as Running, leaf);
     return { servers, executables: hops.map(([command]) => command) };
   },

@@ -41,6 +41,21 @@ export async function startServer(
   };
 }
 
+/** A service command and its environment, given the URL of the hop after it. */
+export type Hop = [command: string, env: (next: string) => Record<string, string | undefined>];
+
+/** Starts `hops` in front of `leafUrl`, the last first (each hop's env names the next one's URL); the first is entry. */
+export async function startChain(hops: readonly Hop[], leafUrl: string): Promise<Running[]> {
+  const started: Running[] = [];
+  let next = leafUrl;
+  for (const [command, env] of [...hops].reverse()) {
+    const server = await startServer([command], env(next), "/health");
+    started.unshift(server);
+    next = server.url;
+  }
+  return started;
+}
+
 /**
  * wrk's Requests/sec for `seconds` against `url`, after a 3 s warm-up of the same shape (see `load`). Two threads: one
  * tops out near 24k req/s on a 2-core machine, below what the services serve, and would cap the baseline.
