@@ -114,8 +114,11 @@ const traced = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "al
 const disabled = { OTEL_SDK_DISABLED: "true" };
 
 interface Variant {
-  /** The processes to record, the one wrk loads first, and the executables whose own code is "Bun runtime". */
-  start(): Promise<{ servers: Running[]; executables: string[] }>;
+  /**
+   * The processes to record (wrk loads the first), the executables whose own code is "Bun runtime", and any
+   * process started to serve them that is not recorded (a chain's leaf).
+   */
+  start(): Promise<{ servers: Running[]; executables: string[]; unrecorded?: Running[] }>;
   path: "/fib/10" | "/";
   profiled?: boolean;
 }
@@ -127,15 +130,12 @@ const firstWith = (env: Record<string, string>, profiled = false): Variant => ({
   path: "/fib/10",
   profiled,
 });
-/** The leaf behind each started chain, by the chain's first hop. */
-const leaves = new Map<Running, Running>();
 /** Two hops in front of a bare leaf: `hops[0]` → `hops[1]` → leaf; each hop's env names the next one's URL. */
 const chainOf = (hops: Hop[]): Variant => ({
   async start() {
     const leaf = await startServer([bare], {}, "/health");
     const servers = await startChain(hops, leaf.url);
-    leaves.set(servers[0] as Running, leaf);
-    return { servers, executables: hops.map(([command]) => command) };
+    return { servers, executables: hops.map(([command]) => command), unrecorded: [leaf] };
   },
   path: "/",
 });
@@ -170,15 +170,14 @@ const samples: Record<string, Record<Kind, number>[]> = {};
 const wrkCpu: Record<string, number[]> = {};
 for (let round = 0; round < Number(values.rounds); round++) {
   for (const [name, variant] of Object.entries(variants)) {
-    const { servers, executables } = await variant.start();
+    const { servers, executables, unrecorded = [] } = await variant.start();
     try {
       const { perKind, wrk } = await measure(servers, executables, variant.path, variant.profiled ?? false);
       samples[name] = [...(samples[name] ?? []), perKind];
       wrkCpu[name] = [...(wrkCpu[name] ?? []), wrk];
       console.error(`round ${round + 1} ${name}: ${KINDS.map((k) => `${k} ${perKind[k].toFixed(1)}`).join(", ")}`);
     } finally {
-      for (const server of servers) await server.stop();
-      await leaves.get(servers[0] as Running)?.stop();
+      for (const server of [...servers, ...unrecorded]) await server.stop();
     }
   }
 }
