@@ -44,12 +44,15 @@ export async function startServer(
 /** A service command and its environment, given the URL of the hop after it. */
 export type Hop = [command: string, env: (next: string) => Record<string, string | undefined>];
 
-/** Starts `hops` in front of `leafUrl`, the last first (each hop's env names the next one's URL); the first is entry. */
-export async function startChain(hops: readonly Hop[], leafUrl: string): Promise<Running[]> {
+/**
+ * Starts `hops` in front of `leafUrl`, the last first (each hop's env names the next one's URL); the first is entry.
+ * `prefix` runs each hop through a wrapper command (e.g. `taskset -c 1`).
+ */
+export async function startChain(hops: readonly Hop[], leafUrl: string, prefix: string[] = []): Promise<Running[]> {
   const started: Running[] = [];
   let next = leafUrl;
   for (const [command, env] of [...hops].reverse()) {
-    const server = await startServer([command], env(next), "/health");
+    const server = await startServer([...prefix, command], env(next), "/health");
     started.unshift(server);
     next = server.url;
   }
