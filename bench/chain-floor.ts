@@ -4,10 +4,12 @@
 // upstream client (bench/references/elysia-floor.ts), and first → second with OTEL_SDK_DISABLED=true.
 // CPU µs per POST / is utime+stime of both hops (from /proc) ÷ requests; ratios are taken within each round.
 // --pin (default): the leaf and the hops share CPU 1 and wrk runs on CPU 0, so that the hops are saturated and the
-// load generator never competes with them for a core (on a 2-core machine unpinned rounds drift by ±20%).
+// load generator never competes with them for a core. That is a different regime (three processes taking turns on
+// one core), not a quieter one: read a pinned and an unpinned run side by side.
 // Usage: npm run bench:chain-floor [-- --seconds 5 --rounds 7 --no-pin]   (needs wrk and taskset)
 import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
@@ -26,12 +28,20 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const pinned = values.pin && !values["no-pin"];
+if (!Number.isInteger(rounds) || rounds < 1 || !(seconds > 0)) {
+  console.error("bench:chain-floor: --rounds must be a whole number ≥ 1 and --seconds a number > 0");
+  process.exit(1);
+}
 
 for (const tool of ["wrk", ...(pinned ? ["taskset"] : [])]) {
   if (spawnSync(tool, ["--version"]).error) {
     console.error(`bench:chain-floor needs ${tool} (wrk: apt-get install wrk; taskset: util-linux)`);
     process.exit(1);
   }
+}
+if (pinned && availableParallelism() < 2) {
+  console.error("bench:chain-floor --pin needs two CPUs; run it with --no-pin");
+  process.exit(1);
 }
 // wrk (a child of this process) inherits CPU 0; the servers are started on CPU 1.
 if (pinned) execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
