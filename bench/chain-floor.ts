@@ -7,15 +7,14 @@
 // load generator never competes with them for a core. That is a different regime (three processes taking turns on
 // one core), not a quieter one: read a pinned and an unpinned run side by side.
 // Usage: npm run bench:chain-floor [-- --seconds 5 --rounds 7 --no-pin]   (needs wrk and taskset)
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { runScopedTempDir } from "../tests/support/temp-dirs";
 import { buildExecutable } from "../tools/build";
-import { cpuMicros, type Hop, load, median, startChain, startServer } from "./lib";
+import { cpuMicros, type Hop, load, median, pinLoadToCpu0, startChain, startServer } from "./lib";
 
 const { values } = parseArgs({
   options: {
@@ -33,19 +32,11 @@ if (!Number.isInteger(rounds) || rounds < 1 || !(seconds > 0)) {
   process.exit(1);
 }
 
-for (const tool of ["wrk", ...(pinned ? ["taskset"] : [])]) {
-  if (spawnSync(tool, ["--version"]).error) {
-    console.error(`bench:chain-floor needs ${tool} (wrk: apt-get install wrk; taskset: util-linux)`);
-    process.exit(1);
-  }
-}
-if (pinned && availableParallelism() < 2) {
-  console.error("bench:chain-floor --pin needs two CPUs; run it with --no-pin");
+if (spawnSync("wrk", ["--version"]).error) {
+  console.error("bench:chain-floor needs wrk: apt-get install wrk");
   process.exit(1);
 }
-// wrk (a child of this process) inherits CPU 0; the servers are started on CPU 1.
-if (pinned) execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
-const onServerCpu = pinned ? ["taskset", "-c", "1"] : [];
+const onServerCpu = pinned ? pinLoadToCpu0("bench:chain-floor") : [];
 
 const outDir = runScopedTempDir("twinbin-chain-floor-");
 const reference = (name: string) =>

@@ -5,6 +5,7 @@
 // CPU µs/request: utime+stime of the service processes (from /proc) over the run ÷ requests served.
 // Usage: npm run bench:cost [-- --seconds 10 --rounds 3]   (needs wrk: apt-get install wrk; installed when root)
 //   --quick: without the metrics/profile/logs variants; --extras-only: bare, first traced and those variants only.
+//   --pin: the services (and the chain's leaf) on CPU 1, wrk, the span sink and start-up samples on CPU 0.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +19,7 @@ import {
   type Hop,
   load,
   median,
+  pinLoadToCpu0,
   type Running,
   rssAnonMiB,
   rssMiB,
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     quick: { type: "boolean", default: false },
     "extras-only": { type: "boolean", default: false },
+    pin: { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -51,13 +54,14 @@ if (spawnSync("wrk", ["-v"]).error) {
   });
 }
 
+const onServerCpu = values.pin ? pinLoadToCpu0("bench:cost") : [];
 const outDir = mkdtempSync(join(tmpdir(), "twinbin-refs-"));
 process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
 const compile = (name: string) =>
   buildExecutable(join(import.meta.dir, "references", `${name}.ts`), join(outDir, name));
 const [bare, elysia, { first, second }] = await Promise.all([compile("bare"), compile("elysia"), binaries()]);
 const sink = startSink();
-const leaf = await startServer([bare], {}, "/health");
+const leaf = await startServer([...onServerCpu, bare], {}, "/health");
 const postScript = join(outDir, "post.lua");
 writeFileSync(postScript, 'wrk.method = "POST"\n');
 
@@ -115,9 +119,9 @@ const traced = {
 const disabled = { OTEL_SDK_DISABLED: "true" };
 type Variant = { group: "fib" | "chain"; start(): Promise<Running[]>; during?: (servers: Running[]) => Promise<void> };
 const single = (command: string, env: Record<string, string>) => async () => [
-  await startServer([command], env, "/health"),
+  await startServer([...onServerCpu, command], env, "/health"),
 ];
-const chainOf = (hops: Hop[]) => () => startChain(hops, leaf.url);
+const chainOf = (hops: Hop[]) => () => startChain(hops, leaf.url, onServerCpu);
 const profiled = async (servers: Running[]) => {
   const response = await fetch(`${(servers[0] as Running).url}/debug/pprof/profile?seconds=${seconds}`);
   await response.arrayBuffer();
@@ -222,7 +226,8 @@ const spread = (xs: number[]) => `${((Math.max(...xs) / Math.min(...xs) - 1) * 1
 const f1 = (x: number) => x.toFixed(1);
 console.log(
   `\n${rounds} interleaved rounds, wrk -t2 -c50 -d${seconds}s (after 2 s warm-up), GET /fib/10 and POST / (chain), ` +
-    `${Math.round((performance.now() - began) / 60_000)} min. Medians over rounds; spread = max/min − 1 of req/s.\n`,
+    `${Math.round((performance.now() - began) / 60_000)} min${values.pin ? ", services on CPU 1 and wrk on CPU 0" : ""}. ` +
+    "Medians over rounds; spread = max/min − 1 of req/s.\n",
 );
 console.log(
   "| variant | req/s | × bare (same round) | CPU µs/req (service) | p50 ms | p99 ms | RSS idle → after MiB (anon) | wrk CPU µs/req | spread | start → 200 ms |",
@@ -241,9 +246,16 @@ const ratio = (name: string) => median(ratios[name] ?? []);
 /** Same-round ratios of a ÷ b: req/s, and CPU per request b ÷ a (what a CPU-bound service's throughput would see). */
 const vs = (a: string, b: string) => {
   const pairs = (samples[a] ?? []).map((s, i) => [s, (samples[b] ?? [])[i] as Sample] as const);
-  const rps = median(pairs.map(([x, y]) => x.rps / y.rps));
-  const cpuRatio = median(pairs.map(([x, y]) => y.cpuPerRequest / x.cpuPerRequest));
-  return { rps, cpuRatio, text: `${rps.toFixed(2)} (CPU: ${cpuRatio.toFixed(2)})` };
+  const rpsRatios = pairs.map(([x, y]) => x.rps / y.rps);
+  const cpuRatios = pairs.map(([x, y]) => y.cpuPerRequest / x.cpuPerRequest);
+  const rps = median(rpsRatios);
+  const cpuRatio = median(cpuRatios);
+  const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+  return {
+    rps,
+    cpuRatio,
+    text: `${rps.toFixed(2)} [${range(rpsRatios)}] (CPU: ${cpuRatio.toFixed(2)} [${range(cpuRatios)}])`,
+  };
 };
 /** name, measured, target, met (undefined: a figure without a target). */
 const coreTargets = (

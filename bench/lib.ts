@@ -1,6 +1,7 @@
 // Shared by the bench scripts: processes, wrk, RSS and a discarding OTLP sink, all on loopback and bounded.
-import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
 import { readFileSync, readlinkSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { freePort, waitForOk } from "../tests/support/ports";
 import { emptyDir } from "../tests/support/processes";
@@ -39,6 +40,20 @@ export async function startServer(
       await new Promise((r) => child.once("exit", r));
     },
   };
+}
+
+/**
+ * Pins this process (and so wrk and anything else it starts) to CPU 0 and returns the command prefix that starts a
+ * server on CPU 1: the servers are saturated and the load generator never takes their core. That is another regime,
+ * not a quieter one; exits with a message where there are fewer than two CPUs or no taskset.
+ */
+export function pinLoadToCpu0(bench: string): string[] {
+  if (availableParallelism() < 2 || spawnSync("taskset", ["--version"]).error) {
+    console.error(`${bench} --pin needs two CPUs and taskset (util-linux)`);
+    process.exit(1);
+  }
+  execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
+  return ["taskset", "-c", "1"];
 }
 
 /** A service command and its environment, given the URL of the hop after it. */
