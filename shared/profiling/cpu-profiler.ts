@@ -70,20 +70,20 @@ export function createCpuProfiler(
     async capture(seconds: number): Promise<Uint8Array<ArrayBuffer>> {
       if (running) throw new HttpError(409, "profile_in_progress", "a CPU profile is already being taken");
       running = true;
-      timeline?.start();
+      const intervalMs = intervalMicros / 1000;
+      // A sample's time is known to within half an interval, so spans are trimmed by that much before matching.
+      timeline?.start(intervalMs / 2);
       try {
         const startNanos = Date.now() * 1e6;
         const started = performance.now();
         let markStarted = 0;
-        const intervalMs = intervalMicros / 1000;
         const markMs = 3 * intervalMs;
         const stacks = await sampleCpu(async () => {
           markStarted = twinbinClockMark(markMs);
           await wait(seconds * 1000);
         }, intervalMicros);
         endWait = undefined;
-        // A sample's time is known to within half an interval, so spans are trimmed by that much before matching.
-        const spanAt = timeline?.stop(intervalMs / 2);
+        const spanAt = timeline?.stop();
         const offset = clockOffset(stacks, markStarted, markMs);
         const samples: CpuProfileInput["samples"] = stacks.map((stack) => {
           const span = spanAt && offset !== undefined ? spanAt(stack.timestamp * 1000 + offset) : undefined;

@@ -74,14 +74,26 @@ describe("SpanTimeline", () => {
 
   test("the uncertainty margin trims both ends; a span shorter than twice the margin labels nothing", () => {
     const timeline = new SpanTimeline();
-    timeline.start();
+    timeline.start(10);
     timeline.onEnd(span("a", SpanKind.SERVER, 100, 200));
     timeline.onEnd(span("z", SpanKind.SERVER, 300, 300));
-    const lookup = timeline.stop(10);
+    const lookup = timeline.stop();
     expect(lookup(105)).toBeUndefined();
     expect(lookup(110)?.spanId).toBe("span-a");
     expect(lookup(195)).toBeUndefined();
     expect(lookup(300)).toBeUndefined();
+  });
+
+  test("spans too short to label a sample are not remembered, so they neither count against the limit nor blur", () => {
+    const timeline = new SpanTimeline(1);
+    timeline.start(10);
+    timeline.onEnd(span("short", SpanKind.INTERNAL, 140, 159));
+    timeline.onEnd(span("long", SpanKind.SERVER, 100, 200));
+    const lookup = timeline.stop();
+    expect(lookup(150)?.spanId).toBe("span-long");
+    timeline.start(10); // the margin is per profile: a span of exactly twice the margin labels its middle
+    timeline.onEnd(span("edge", SpanKind.SERVER, 300, 320));
+    expect(timeline.stop()(310)?.spanId).toBe("span-edge");
   });
 
   test("a zero-length span labels its instant; stopping ends recording", () => {

@@ -20,6 +20,7 @@ const toPerfMillis = ([seconds, nanos]: [number, number]) => seconds * 1000 + na
  */
 export class SpanTimeline implements SpanProcessor {
   private intervals: Interval[] | undefined;
+  private uncertaintyMs = 0;
 
   /**
    * `limit` bounds the spans one profile remembers: a 10 s profile at tens of thousands of requests a second would
@@ -28,16 +29,21 @@ export class SpanTimeline implements SpanProcessor {
    */
   constructor(private readonly limit = 50_000) {}
 
-  start(): void {
+  /**
+   * Starts recording. Spans are trimmed by `uncertaintyMs` at both ends (a sample that close to an edge could belong
+   * to a neighbour), so a span shorter than twice that can never label a sample, nor make one ambiguous: those are
+   * not remembered at all. Under load most spans are that short, and remembering them measurably slowed the process
+   * being profiled (docs/performance.md).
+   */
+  start(uncertaintyMs = 0): void {
     this.intervals = [];
+    this.uncertaintyMs = uncertaintyMs;
   }
 
-  /**
-   * Stops recording and returns a lookup from a sample time (performance.now ms) to its span, if unambiguous.
-   * Spans are trimmed by `uncertaintyMs` at both ends: a sample that close to an edge could belong to a neighbour.
-   */
-  stop(uncertaintyMs = 0): (time: number) => { traceId: string; spanId: string } | undefined {
+  /** Stops recording and returns a lookup from a sample time (performance.now ms) to its span, if unambiguous. */
+  stop(): (time: number) => { traceId: string; spanId: string } | undefined {
     const intervals = (this.intervals ?? []).sort((a, b) => a.start - b.start);
+    const uncertaintyMs = this.uncertaintyMs;
     this.intervals = undefined;
     let longest = 0;
     for (const i of intervals) longest = Math.max(longest, i.end - i.start);
@@ -77,14 +83,11 @@ export class SpanTimeline implements SpanProcessor {
     // Only INTERNAL and SERVER spans can label a sample.
     if (!this.intervals || (span.kind !== SpanKind.INTERNAL && span.kind !== SpanKind.SERVER)) return;
     if (this.intervals.length >= this.limit) return;
+    const start = toPerfMillis(span.startTime);
+    const end = toPerfMillis(span.endTime);
+    if (end - start < 2 * this.uncertaintyMs) return;
     const { traceId, spanId } = span.spanContext();
-    this.intervals.push({
-      traceId,
-      spanId,
-      kind: span.kind,
-      start: toPerfMillis(span.startTime),
-      end: toPerfMillis(span.endTime),
-    });
+    this.intervals.push({ traceId, spanId, kind: span.kind, start, end });
   }
 
   forceFlush(): Promise<void> {
