@@ -37,6 +37,15 @@ describe("FastHistogram", () => {
     expect(points(h)).toHaveLength(2);
   });
 
+  test("an absent attribute and an empty one are one series, as in Prometheus; equal arrays are one series", () => {
+    const h = histogram();
+    h.record(1, { "http.request.method": "GET" });
+    h.record(1, { "http.request.method": "GET", "http.route": "" });
+    h.record(1, { "http.request.method": ["GET", "HEAD"], "http.route": "/" });
+    h.record(1, { "http.request.method": ["GET", "HEAD"], "http.route": "/" });
+    expect(points(h).map((p) => p.value.count)).toEqual([2, 2]);
+  });
+
   test("past 2000 attribute sets, new sets go to one overflow series and nothing is lost", () => {
     const h = histogram();
     for (let i = 0; i < 2500; i++) h.record(0.001, { "http.request.method": "GET", "http.route": `/r${i}` });

@@ -58,17 +58,22 @@ const CARDINALITY_LIMIT = 2000;
  *
  * Why not the SDK's own Histogram: its record() hashes the attribute set on every call (sort + JSON.stringify);
  * profiling the compiled first under load showed that at 21% of all CPU, four times what metrics may cost
- * (≤ 5% of throughput). Here the caller's attributes have a fixed key order, so the series key is a plain join.
+ * (≤ 5% of throughput). Here the caller's attributes have a fixed key set, so a series is found by walking one Map
+ * per key, keyed by the attribute's value: no string is built or hashed per call (`npm run bench:exemplars`: 181 ns
+ * per record with a joined string key, 37 this way).
  */
 export class FastHistogram {
-  private readonly series = new Map<string, Series>();
+  /** Nested by key, in `keys` order; the last level holds the series. Only series under the limit are in it. */
+  private readonly index = new Map<unknown, unknown>();
+  private readonly series: Series[] = [];
+  private overflow: Series | undefined;
 
   constructor(
     readonly name: string,
     readonly description: string,
     readonly unit: string,
     readonly boundaries: readonly number[],
-    /** Attribute keys, in the order the key is built from; other attributes must not be passed. */
+    /** Attribute keys, in the order the index is built from; other attributes must not be passed. */
     private readonly keys: readonly string[],
   ) {}
 
@@ -77,27 +82,7 @@ export class FastHistogram {
    * would lead nowhere, since its spans were never exported.
    */
   record(value: number, attributes: Attributes, span?: SpanContext): void {
-    let key = "";
-    for (const k of this.keys) key += `${attributes[k] ?? ""}\u0000`;
-    let series = this.series.get(key);
-    if (!series) {
-      const overflow = this.series.size >= CARDINALITY_LIMIT;
-      if (overflow) key = "\u0001overflow";
-      series = this.series.get(key);
-      if (!series) {
-        series = {
-          attributes: overflow ? { "otel.metric.overflow": true } : { ...attributes },
-          startTime: hrTime(),
-          counts: new Array(this.boundaries.length + 1).fill(0),
-          sum: 0,
-          count: 0,
-          min: Number.POSITIVE_INFINITY,
-          max: Number.NEGATIVE_INFINITY,
-          exemplars: undefined,
-        };
-        this.series.set(key, series);
-      }
-    }
+    const series = this.find(attributes) ?? this.add(attributes);
     let bucket = 0;
     while (bucket < this.boundaries.length && value > (this.boundaries[bucket] as number)) bucket++;
     series.counts[bucket] = (series.counts[bucket] as number) + 1;
@@ -112,6 +97,51 @@ export class FastHistogram {
       slots.values[bucket] = value;
       slots.times[bucket] = Date.now();
     }
+  }
+
+  private find(attributes: Attributes): Series | undefined {
+    let level: unknown = this.index;
+    for (const key of this.keys) {
+      level = (level as Map<unknown, unknown>).get(indexKey(attributes[key]));
+      if (level === undefined) return undefined;
+    }
+    return level as Series;
+  }
+
+  /** A new series, or, past the cardinality limit, the overflow series (whose attribute sets are not indexed). */
+  private add(attributes: Attributes): Series {
+    if (this.series.length >= CARDINALITY_LIMIT) {
+      this.overflow ??= this.newSeries({ "otel.metric.overflow": true });
+      return this.overflow;
+    }
+    const series = this.newSeries({ ...attributes });
+    this.series.push(series);
+    let level = this.index;
+    const last = this.keys.length - 1;
+    for (let i = 0; i < last; i++) {
+      const key = indexKey(attributes[this.keys[i] as string]);
+      let next = level.get(key) as Map<unknown, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(key, next);
+      }
+      level = next;
+    }
+    level.set(indexKey(attributes[this.keys[last] as string]), series);
+    return series;
+  }
+
+  private newSeries(attributes: Attributes): Series {
+    return {
+      attributes,
+      startTime: hrTime(),
+      counts: new Array(this.boundaries.length + 1).fill(0),
+      sum: 0,
+      count: 0,
+      min: Number.POSITIVE_INFINITY,
+      max: Number.NEGATIVE_INFINITY,
+      exemplars: undefined,
+    };
   }
 
   private newExemplarSlots(series: Series): ExemplarSlots {
@@ -130,7 +160,7 @@ export class FastHistogram {
       descriptor: { name: this.name, description: this.description, unit: this.unit, valueType: ValueType.DOUBLE },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.HISTOGRAM,
-      dataPoints: [...this.series.values()].map(
+      dataPoints: (this.overflow ? [...this.series, this.overflow] : this.series).map(
         (s): HistogramDataPointWithExemplars => ({
           attributes: s.attributes,
           startTime: s.startTime,
@@ -147,6 +177,15 @@ export class FastHistogram {
       ),
     };
   }
+}
+
+/**
+ * An absent attribute is the empty string, as a Prometheus label is; an array value is compared by its text, not by
+ * identity (a new array per call would otherwise be a new series each time). Numbers and strings stay as they are.
+ */
+function indexKey(value: unknown): unknown {
+  if (value === undefined) return "";
+  return typeof value === "object" && value !== null ? String(value) : value;
 }
 
 function exemplarsOf(slots: ExemplarSlots): (Exemplar | undefined)[] {
