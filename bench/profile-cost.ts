@@ -24,7 +24,7 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const records = Number(values.records);
-if (!Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(seconds) || seconds < 1 || !(records >= 1)) {
+if (![rounds, seconds, records].every((n) => Number.isInteger(n) && n >= 1)) {
   console.error("bench:profile-cost: --rounds, --seconds and --records must be whole numbers ≥ 1");
   process.exit(1);
 }

@@ -32,8 +32,8 @@ export class SpanTimeline implements SpanProcessor {
   /**
    * Starts recording. Spans are trimmed by `uncertaintyMs` at both ends (a sample that close to an edge could belong
    * to a neighbour), so a span shorter than twice that can never label a sample, nor make one ambiguous: those are
-   * not remembered at all. Under load most spans are that short, and remembering them measurably slowed the process
-   * being profiled (docs/performance.md).
+   * not remembered at all. Under load most spans are that short, and remembering them held tens of MiB for nothing
+   * (docs/profiling.md).
    */
   start(uncertaintyMs = 0): void {
     this.intervals = [];
