@@ -1,0 +1,173 @@
+// Small costs on a host whose speed drifts: a reference and a subject run at the same time, both on CPU 1, each
+// under its own wrk (both on CPU 0), so a slower minute slows both alike and their ratio within a round holds.
+// Each round starts two fresh compiled first processes (which one starts first alternates) and loads both for
+// --seconds; "× ref" is the reference's CPU µs per request ÷ the subject's (1.00 = costs nothing), with req/s
+// subject ÷ reference beside it. The "null" pair runs the same configuration twice: its spread is the method's own.
+// CPU 1 busy is both services' CPU over the run: near 100% means they were saturated, not waiting on wrk.
+// Usage: npm run bench:side-by-side [-- --seconds 8 --rounds 9 --pair profile]   (needs wrk and taskset)
+import { spawnSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import { binaries } from "../tests/support/binaries";
+import { cpuMicros, load, median, pinLoadToCpu0, type Running, startServer, startSink } from "./lib";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "8" },
+    rounds: { type: "string", default: "9" },
+    /** Only these pairs (repeatable); all when absent. */
+    pair: { type: "string", multiple: true },
+  },
+});
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+if (![rounds, seconds].every((n) => Number.isInteger(n) && n >= 1)) {
+  console.error("bench:side-by-side: --rounds and --seconds must be whole numbers ≥ 1");
+  process.exit(1);
+}
+if (spawnSync("wrk", ["--version"]).error) {
+  console.error("bench:side-by-side needs wrk: apt-get install wrk");
+  process.exit(1);
+}
+const onServerCpu = pinLoadToCpu0("bench:side-by-side");
+const { first } = await binaries();
+const sink = startSink();
+
+const traced = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+  OTEL_TRACES_SAMPLER: "always_on",
+  OTEL_METRICS_EXPORTER: "prometheus",
+};
+const disabled = { OTEL_SDK_DISABLED: "true" };
+
+interface Side {
+  env: Record<string, string>;
+  /** Started with the measured load and awaited after it (e.g. a CPU profile of the same length). */
+  during?: (server: Running) => Promise<void>;
+}
+interface Pair {
+  what: string;
+  reference: Side;
+  subject: Side;
+  target?: number;
+}
+const profiled = async (server: Running) => {
+  const response = await fetch(`${server.url}/debug/pprof/profile?seconds=${seconds}`);
+  if (response.status !== 200) throw new Error(`profile: ${response.status} ${await response.text()}`);
+  await response.arrayBuffer();
+};
+const pairs: Record<string, Pair> = {
+  null: { what: "first traced, twice (the method's own spread)", reference: { env: traced }, subject: { env: traced } },
+  metrics: {
+    what: "first traced: metrics on (subject) / off (reference)",
+    reference: { env: { ...traced, OTEL_METRICS_EXPORTER: "none" } },
+    subject: { env: traced },
+    target: 0.95,
+  },
+  profile: {
+    what: "first traced: CPU profile running (subject) / not",
+    reference: { env: traced },
+    subject: { env: traced, during: profiled },
+    target: 0.97,
+  },
+  "profile-disabled": {
+    what: "first OTEL_SDK_DISABLED: CPU profile running (subject) / not",
+    reference: { env: disabled },
+    subject: { env: disabled, during: profiled },
+    target: 0.97,
+  },
+  logs: {
+    what: "first traced, LOG_LEVEL=info: OTLP logs on (subject) / off",
+    reference: { env: { ...traced, LOG_LEVEL: "info" } },
+    subject: { env: { ...traced, LOG_LEVEL: "info", OTEL_LOGS_EXPORTER: "otlp" } },
+  },
+};
+const chosen = values.pair ?? Object.keys(pairs);
+const unknown = chosen.filter((name) => !(name in pairs));
+if (unknown.length > 0) {
+  console.error(`bench:side-by-side: unknown --pair ${unknown.join(", ")} (known: ${Object.keys(pairs).join(", ")})`);
+  process.exit(1);
+}
+
+interface Round {
+  ratio: number;
+  rpsRatio: number;
+  reference: number;
+  subject: number;
+  referenceRps: number;
+  subjectRps: number;
+  busy: number;
+  wrkCpu: number;
+}
+
+async function round(pair: Pair, subjectFirst: boolean): Promise<Round> {
+  const start = (side: Side) => startServer([...onServerCpu, first], side.env, "/health");
+  const servers: Running[] = [];
+  try {
+    for (const side of subjectFirst ? [pair.subject, pair.reference] : [pair.reference, pair.subject]) {
+      servers.push(await start(side));
+    }
+    const [subject, reference] = (subjectFirst ? servers : [...servers].reverse()) as [Running, Running];
+    const path = "/fib/10";
+    await Promise.all([load(`${subject.url}${path}`, 2), load(`${reference.url}${path}`, 2)]); // warm-up
+    const pids = [subject, reference].map((s) => s.child.pid as number) as [number, number];
+    const before = pids.map(cpuMicros);
+    const began = performance.now();
+    const [subjectRun, referenceRun] = await Promise.all([
+      load(`${subject.url}${path}`, seconds),
+      load(`${reference.url}${path}`, seconds),
+      pair.subject.during?.(subject),
+      pair.reference.during?.(reference),
+    ]);
+    const elapsedMicros = (performance.now() - began) * 1000;
+    const [subjectCpu, referenceCpu] = pids.map((pid, i) => cpuMicros(pid) - (before[i] as number)) as [number, number];
+    const subjectPerRequest = subjectCpu / subjectRun.requests;
+    const referencePerRequest = referenceCpu / referenceRun.requests;
+    return {
+      ratio: referencePerRequest / subjectPerRequest,
+      rpsRatio: subjectRun.rps / referenceRun.rps,
+      reference: referencePerRequest,
+      subject: subjectPerRequest,
+      referenceRps: referenceRun.rps,
+      subjectRps: subjectRun.rps,
+      busy: (subjectCpu + referenceCpu) / elapsedMicros,
+      wrkCpu: (subjectRun.wrkCpu + referenceRun.wrkCpu) / (subjectRun.requests + referenceRun.requests),
+    };
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+const results: Record<string, Round[]> = Object.fromEntries(chosen.map((name) => [name, []]));
+for (let i = 0; i < rounds; i++) {
+  for (const name of chosen) {
+    const r = await round(pairs[name] as Pair, i % 2 === 0);
+    (results[name] as Round[]).push(r);
+    console.error(
+      `round ${i + 1} ${name}: × ref ${r.ratio.toFixed(3)} (ref ${r.reference.toFixed(1)} µs, subject ` +
+        `${r.subject.toFixed(1)} µs), req/s ${r.rpsRatio.toFixed(3)}, CPU 1 busy ${(r.busy * 100).toFixed(0)}%`,
+    );
+  }
+}
+sink.stop();
+
+const f = (n: number, digits = 2) => n.toFixed(digits);
+const range = (xs: number[]) => `${f(Math.min(...xs))}–${f(Math.max(...xs))}`;
+console.log(
+  `\nbench:side-by-side — GET /fib/10, ${rounds} rounds × ${seconds} s, both services on CPU 1, wrk -t2 -c50 each on CPU 0`,
+);
+console.log(
+  "| pair | × ref by CPU, median [range] | req/s subject ÷ ref, median | CPU µs/req ref → subject (medians) | req/s ref → subject | CPU 1 busy | wrk CPU µs/req | target |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|---|");
+for (const name of chosen) {
+  const rs = results[name] as Round[];
+  const pick = (key: keyof Round) => median(rs.map((r) => r[key]));
+  const pair = pairs[name] as Pair;
+  const ratio = pick("ratio");
+  const target = pair.target === undefined ? "—" : `≥ ${pair.target}: ${ratio >= pair.target ? "met" : "missed"}`;
+  console.log(
+    `| ${pair.what} | ${f(ratio)} [${range(rs.map((r) => r.ratio))}] | ${f(pick("rpsRatio"))} | ` +
+      `${f(pick("reference"), 1)} → ${f(pick("subject"), 1)} | ${f(pick("referenceRps"), 0)} → ` +
+      `${f(pick("subjectRps"), 0)} | ${f(pick("busy") * 100, 0)}% | ${f(pick("wrkCpu"), 1)} | ${target} |`,
+  );
+}
