@@ -7,12 +7,14 @@ const UNKNOWN = 4294967295;
 
 /**
  * While JavaScriptCore's sampling profiler runs, the garbage it could otherwise collect stays in the heap until the
- * profiler stops: under load an 8 s profile grew a traced service by well over 100 MiB. So a profile is taken in
- * slices of this length, each one a profiler run of its own; their samples are joined (timestamps are on one
- * monotonic clock), and between slices the heap is reclaimed as usual. A slice boundary costs a few milliseconds
- * without samples.
+ * profiler stops: under load an 8 s profile grew a traced service by well over 100 MiB, and a heap that grows costs
+ * CPU too (more collector and allocator work). So a profile is taken in short slices, each one a profiler run of its
+ * own; their samples are joined (timestamps are on one monotonic clock), and between slices the heap is reclaimed as
+ * usual. A slice boundary costs well under a millisecond and loses no measurable share of samples. Under load, a
+ * traced first being profiled cost 15% more CPU per request than one not profiled with one-second slices, 9% with
+ * these (`npm run bench:side-by-side -- --pair profile`, docs/performance.md).
  */
-export const SLICE_MS = 1000;
+export const SLICE_MS = 100;
 
 export const sampleCpu: SampleCpu = async (run, intervalMicros) => {
   const { profile } = await import("bun:jsc");
