@@ -1,7 +1,7 @@
 // Reference: bare Bun.serve answering GET /fib/:n as bare.ts does, creating SAMPLED_RECORDS span-sized records per
 // request and keeping the latest 2048 in a ring (as a span queue keeps spans until they are exported), and
 // GET /sample?seconds=N, which runs JavaScriptCore's sampler the way a service's CPU profile does (twinbin's
-// sampleCpu: 100 Hz, one-second slices) for N seconds and answers how many samples it took. No telemetry.
+// sampleCpu: 100 Hz, in its slices) for N seconds and answers how many samples it took. No telemetry.
 import { _one } from "../../first/fib/fib";
 import { SAMPLE_INTERVAL_MICROS } from "../../shared/profiling/cpu-profiler";
 import { sampleCpu } from "../../shared/runtime/bun/cpu-sampler";
