@@ -69,6 +69,18 @@ const pairs: Record<string, Pair> = {
     subject: { env: traced, during: profiled },
     target: 0.97,
   },
+  "profile-19hz": {
+    what: "first traced: CPU profile at CPU_PROFILE_HZ=19 running (subject) / not",
+    reference: { env: traced },
+    subject: { env: { ...traced, CPU_PROFILE_HZ: "19" }, during: profiled },
+    target: 0.97,
+  },
+  "profile-1hz": {
+    what: "first traced: CPU profile at CPU_PROFILE_HZ=1 running (subject) / not",
+    reference: { env: traced },
+    subject: { env: { ...traced, CPU_PROFILE_HZ: "1" }, during: profiled },
+    target: 0.97,
+  },
   "profile-disabled": {
     what: "first OTEL_SDK_DISABLED: CPU profile running (subject) / not",
     reference: { env: disabled },

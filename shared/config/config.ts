@@ -128,6 +128,13 @@ export function serviceSpec(service: string, defaultPort: number, edge: TraceCon
     )({ default: 10_000, desc: "how long in-flight requests may run after SIGTERM" }),
     BODY_LIMIT_BYTES: intBetween(1, 64 * 1024 * 1024)({ default: 64 * 1024, desc: "largest accepted request body" }),
     LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info", desc: "lowest level written to the JSON log" }),
+    CPU_PROFILE_HZ: intBetween(
+      1,
+      1000,
+    )({
+      default: 100,
+      desc: "samples per second a CPU profile takes (/debug/pprof/profile); fewer cost less CPU while one runs (docs/profiling.md)",
+    }),
     TRACE_CONTEXT_FROM_CLIENTS: str({
       choices: TRACE_CONTEXT_POLICIES,
       default: edge,

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { SpanKind } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { HttpError } from "../http/errors";
-import { createCpuProfiler, DEFAULT_SECONDS, MAX_SECONDS, profileSeconds } from "./cpu-profiler";
+import { type CpuProfiler, createCpuProfiler, DEFAULT_SECONDS, MAX_SECONDS, profileSeconds } from "./cpu-profiler";
 import { decodeProfile } from "./decode";
+import { SpanTimeline } from "./span-timeline";
 
 describe("profile duration", () => {
   test("defaults, accepts 1..MAX, and caps larger requests at MAX", () => {
@@ -38,5 +41,56 @@ describe("cutShort (shutdown)", () => {
 
     const later = decodeProfile(await profiler.capture(60)).profile;
     expect(Number(later.durationNanos)).toBeLessThan(30e9);
+  });
+});
+
+describe("profiles tied to spans", () => {
+  /** Busy under a name the sampler records, reported to the timeline as an INTERNAL span that ran it. */
+  function labelledWork(timeline: SpanTimeline, spanId: string) {
+    const toHrTime = (perfMs: number): [number, number] => {
+      const epochMs = performance.timeOrigin + perfMs;
+      return [Math.floor(epochMs / 1000), Math.round((epochMs % 1000) * 1e6)];
+    };
+    const started = performance.now();
+    while (performance.now() - started < 80) {
+      // on the stack for the sampler
+    }
+    const ended = performance.now();
+    const span = {
+      kind: SpanKind.INTERNAL,
+      startTime: toHrTime(started),
+      endTime: toHrTime(ended),
+      spanContext: () => ({ traceId: "a".repeat(32), spanId, traceFlags: 1 }),
+    };
+    timeline.onEnd(span as unknown as ReadableSpan);
+  }
+
+  async function profiled(profiler: CpuProfiler, timeline: SpanTimeline, spanId: string) {
+    const capture = profiler.capture(1);
+    await Bun.sleep(150); // past the clock mark, if there is one
+    labelledWork(timeline, spanId);
+    const decoded = decodeProfile(await capture);
+    const samples = decoded.stacks.map((stack, i) => ({ stack, labels: decoded.labels[i] ?? {} }));
+    return {
+      marked: samples.filter((s) => s.stack.includes("twinbinClockMark")).length,
+      work: samples.filter((s) => s.stack.includes("labelledWork")),
+    };
+  }
+
+  test("the clock is aligned once: later profiles take no mark and still label samples with their span", async () => {
+    const timeline = new SpanTimeline();
+    const profiler = createCpuProfiler(timeline, 1000);
+    const first = await profiled(profiler, timeline, "1".repeat(16));
+    expect(first.marked).toBeGreaterThan(0);
+    const second = await profiled(profiler, timeline, "2".repeat(16));
+    expect(second.marked).toBe(0);
+    for (const [taken, spanId] of [
+      [first, "1".repeat(16)],
+      [second, "2".repeat(16)],
+    ] as const) {
+      const labelled = taken.work.filter((s) => s.labels.span_id);
+      expect(labelled.length).toBeGreaterThan(0);
+      for (const sample of labelled) expect(sample.labels.span_id).toBe(spanId);
+    }
   });
 });

@@ -6,6 +6,8 @@ import type { SpanTimeline } from "./span-timeline";
 
 /** 100 Hz, as Go's pprof (what a running profile costs: docs/profiling.md). */
 export const SAMPLE_INTERVAL_MICROS = 10_000;
+/** The clock mark spans three sampling intervals, but never longer than this however low the rate. */
+const MAX_MARK_MS = 100;
 export const DEFAULT_SECONDS = 10;
 export const MAX_SECONDS = 60;
 
@@ -54,6 +56,11 @@ export function createCpuProfiler(
 ) {
   let running = false;
   let cutOff = false;
+  /**
+   * Sample time → performance.now() time. Both clocks are monotonic, so once a clock mark has been sampled the
+   * offset holds for the life of the process, and later profiles spend no time in a mark.
+   */
+  let offset: number | undefined;
   let endWait: (() => void) | undefined;
   /** Waits `ms`, or less if cut short. */
   const wait = (ms: number) =>
@@ -77,14 +84,14 @@ export function createCpuProfiler(
         const startNanos = Date.now() * 1e6;
         const started = performance.now();
         let markStarted = 0;
-        const markMs = 3 * intervalMs;
+        const markMs = offset === undefined ? Math.min(3 * intervalMs, MAX_MARK_MS) : 0;
         const stacks = await sampleCpu(async () => {
-          markStarted = twinbinClockMark(markMs);
+          if (markMs > 0) markStarted = twinbinClockMark(markMs);
           await wait(seconds * 1000);
         }, intervalMicros);
         endWait = undefined;
         const spanAt = timeline?.stop();
-        const offset = clockOffset(stacks, markStarted, markMs);
+        if (markMs > 0) offset = clockOffset(stacks, markStarted, markMs);
         const samples: CpuProfileInput["samples"] = stacks.map((stack) => {
           const span = spanAt && offset !== undefined ? spanAt(stack.timestamp * 1000 + offset) : undefined;
           const labels = span ? { ...identity, trace_id: span.traceId, span_id: span.spanId } : identity;

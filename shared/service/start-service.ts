@@ -93,7 +93,11 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
   );
 
   const readiness: Readiness = { draining: false, check: () => database.ping(READY_TIMEOUT_MS) };
-  const profiler = createCpuProfiler(telemetry.spanTimeline, undefined, telemetry.identity);
+  const profiler = createCpuProfiler(
+    telemetry.spanTimeline,
+    Math.round(1e6 / config.CPU_PROFILE_HZ),
+    telemetry.identity,
+  );
   const app = createServiceApp({
     name,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
