@@ -22,6 +22,7 @@ describe("configuration", () => {
       DEPLOY_ENV: "dev",
       DATABASE_URL: "file:data/first.db",
       LOG_LEVEL: "info",
+      CPU_PROFILE_HZ: 100,
     });
     expect([first.ADMIN_PORT, first.ADMIN_HOST]).toEqual([undefined, undefined]);
     const second = parseSecondConfig({});
@@ -51,6 +52,9 @@ describe("configuration", () => {
     [{ DATABASE_URL: "postgres://x/y" }, "DATABASE_URL"],
     [{ DATABASE_URL: "file:" }, "DATABASE_URL"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ CPU_PROFILE_HZ: "0" }, "CPU_PROFILE_HZ"],
+    [{ CPU_PROFILE_HZ: "19.5" }, "CPU_PROFILE_HZ"],
+    [{ CPU_PROFILE_HZ: "1001" }, "CPU_PROFILE_HZ"],
   ])("%p is rejected with one line naming %s", (env, name) => {
     let error: unknown;
     try {

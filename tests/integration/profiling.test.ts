@@ -140,6 +140,26 @@ describe(`GET /debug/pprof/profile (${RUNTIME})`, () => {
     expect(svg).toContain("<title>_fibo (");
   });
 
+  test("CPU_PROFILE_HZ sets the sampling rate: the period says it, and the samples keep to it", async () => {
+    const bins = await launchers();
+    const service = await startBinary(bins.first, {
+      OTEL_TRACES_EXPORTER: "none",
+      LOG_LEVEL: "warn",
+      CPU_PROFILE_HZ: "19",
+    });
+    try {
+      const seconds = 2;
+      const taken = fetch(`${service.url}/debug/pprof/profile?seconds=${seconds}`);
+      await loadUntil(taken, 3, service);
+      const decoded = decodeProfile(new Uint8Array(await (await taken).arrayBuffer()));
+      expect(Number(decoded.profile.period)).toBe(Math.round(1e6 / 19) * 1000);
+      // At the default 100 Hz the same busy seconds give about 200 samples.
+      expect(decoded.stacks.length).toBeLessThanOrEqual(Math.ceil(19 * seconds * 1.5));
+    } finally {
+      await service.stop("SIGKILL");
+    }
+  });
+
   test("a second profile while one runs is a 409; bad seconds is a 400; both JSON", async () => {
     const { profiled, refusal } = await profileInProgress(first, 2);
     expect((refusal as { error: { code: string } }).error.code).toBe("profile_in_progress");
