@@ -2,7 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { SpanKind } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { HttpError } from "../http/errors";
-import { type CpuProfiler, createCpuProfiler, DEFAULT_SECONDS, MAX_SECONDS, profileSeconds } from "./cpu-profiler";
+import {
+  type CpuProfiler,
+  clockMarkMs,
+  createCpuProfiler,
+  DEFAULT_SECONDS,
+  MAX_SECONDS,
+  profileSeconds,
+} from "./cpu-profiler";
 import { decodeProfile } from "./decode";
 import { SpanTimeline } from "./span-timeline";
 
@@ -45,6 +52,17 @@ describe("cutShort (shutdown)", () => {
 });
 
 describe("profiles tied to spans", () => {
+  test("the clock mark lasts three sampling intervals, or at most one where three would pass 100 ms", () => {
+    for (const hz of [1, 5, 10, 19, 25, 33, 34, 100, 1000]) {
+      const intervalMs = 1000 / hz;
+      const markMs = clockMarkMs(intervalMs);
+      expect(markMs).toBeLessThanOrEqual(100);
+      // Three intervals where that fits; else at most one, so a single sample in it is within half an interval.
+      if (3 * intervalMs <= 100) expect(markMs).toBe(3 * intervalMs);
+      else expect(markMs).toBeLessThanOrEqual(intervalMs);
+    }
+  });
+
   /** Busy under a name the sampler records, reported to the timeline as an INTERNAL span that ran it. */
   function labelledWork(timeline: SpanTimeline, spanId: string) {
     const toHrTime = (perfMs: number): [number, number] => {

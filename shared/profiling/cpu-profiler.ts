@@ -6,8 +6,14 @@ import type { SpanTimeline } from "./span-timeline";
 
 /** 100 Hz, as Go's pprof (what a running profile costs: docs/profiling.md). */
 export const SAMPLE_INTERVAL_MICROS = 10_000;
-/** The clock mark spans three sampling intervals, but never longer than this however low the rate. */
 const MAX_MARK_MS = 100;
+/**
+ * How long the clock mark spins: three sampling intervals where that fits in MAX_MARK_MS, else one (at most
+ * MAX_MARK_MS). Even a single sample in the mark then places it to within half an interval, the uncertainty every
+ * sample's time has anyway.
+ */
+export const clockMarkMs = (intervalMs: number) =>
+  3 * intervalMs <= MAX_MARK_MS ? 3 * intervalMs : Math.min(intervalMs, MAX_MARK_MS);
 export const DEFAULT_SECONDS = 10;
 export const MAX_SECONDS = 60;
 
@@ -84,7 +90,7 @@ export function createCpuProfiler(
         const startNanos = Date.now() * 1e6;
         const started = performance.now();
         let markStarted = 0;
-        const markMs = offset === undefined ? Math.min(3 * intervalMs, MAX_MARK_MS) : 0;
+        const markMs = offset === undefined ? clockMarkMs(intervalMs) : 0;
         const stacks = await sampleCpu(async () => {
           if (markMs > 0) markStarted = twinbinClockMark(markMs);
           await wait(seconds * 1000);
