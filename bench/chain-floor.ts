@@ -7,14 +7,13 @@
 // load generator never competes with them for a core. That is a different regime (three processes taking turns on
 // one core), not a quieter one: read a pinned and an unpinned run side by side.
 // Usage: npm run bench:chain-floor [-- --seconds 5 --rounds 7 --no-pin]   (needs wrk and taskset)
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { runScopedTempDir } from "../tests/support/temp-dirs";
 import { buildExecutable } from "../tools/build";
-import { cpuMicros, type Hop, load, median, pinLoadToCpu0, startChain, startServer } from "./lib";
+import { cpuMicros, type Hop, load, median, pinLoadToCpu0, requireTools, startChain, startServer } from "./lib";
 
 const { values } = parseArgs({
   options: {
@@ -32,10 +31,7 @@ if (!Number.isInteger(rounds) || rounds < 1 || !(seconds > 0)) {
   process.exit(1);
 }
 
-if (spawnSync("wrk", ["--version"]).error) {
-  console.error("bench:chain-floor needs wrk: apt-get install wrk");
-  process.exit(1);
-}
+requireTools("bench:chain-floor", ["wrk"]);
 const onServerCpu = pinned ? pinLoadToCpu0("bench:chain-floor") : [];
 
 const outDir = runScopedTempDir("twinbin-chain-floor-");

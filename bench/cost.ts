@@ -27,6 +27,7 @@ import {
   startServer,
   startSink,
   startupSample,
+  tracedEnv,
 } from "./lib";
 
 const { values } = parseArgs({
@@ -111,11 +112,7 @@ async function measure(
   };
 }
 
-const traced = {
-  OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-  OTEL_TRACES_SAMPLER: "always_on",
-  OTEL_METRICS_EXPORTER: "prometheus",
-};
+const traced = tracedEnv(sink.url);
 const disabled = { OTEL_SDK_DISABLED: "true" };
 type Variant = { group: "fib" | "chain"; start(): Promise<Running[]>; during?: (servers: Running[]) => Promise<void> };
 const single = (command: string, env: Record<string, string>) => async () => [

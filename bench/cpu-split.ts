@@ -11,7 +11,7 @@
 // processes of each recorded; the leaf behind them, a bare Bun.serve, is not).
 // Usage: npm run bench:cpu-split [-- --seconds 8 --rounds 3 --compare disabled|profile|logs]
 //   (needs perf: apt-get install linux-perf; root)
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +19,7 @@ import { parseArgs, promisify } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { runScopedTempDir } from "../tests/support/temp-dirs";
 import { buildExecutable } from "../tools/build";
-import { type Hop, load, median, type Running, startChain, startServer, startSink } from "./lib";
+import { type Hop, load, median, type Running, requireTools, startChain, startServer, startSink } from "./lib";
 
 const { values } = parseArgs({
   options: {
@@ -30,12 +30,7 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 
-for (const tool of ["perf", "wrk"]) {
-  if (spawnSync(tool, ["--version"]).error) {
-    console.error(`bench:cpu-split needs ${tool}: sudo apt-get install -y ${tool === "perf" ? "linux-perf" : "wrk"}`);
-    process.exit(1);
-  }
-}
+requireTools("bench:cpu-split", ["perf", "wrk"]);
 
 const run = promisify(execFile);
 const KINDS = ["JavaScript (JIT)", "Bun runtime (native)", "kernel", "libc", "other"] as const;

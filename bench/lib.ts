@@ -56,6 +56,37 @@ export function pinLoadToCpu0(bench: string): string[] {
   return ["taskset", "-c", "1"];
 }
 
+/** Exits with one line naming how to install the first of `tools` this machine lacks. */
+export function requireTools(bench: string, tools: readonly ("wrk" | "perf")[]): void {
+  for (const tool of tools) {
+    if (spawnSync(tool, ["--version"]).error) {
+      console.error(`${bench} needs ${tool}: sudo apt-get install -y ${tool === "perf" ? "linux-perf" : "wrk"}`);
+      process.exit(1);
+    }
+  }
+}
+
+/** Parses the named options as whole numbers ≥ 1, or exits with one line naming them all. */
+export function wholeNumbers<K extends string>(
+  bench: string,
+  values: Record<K, string | undefined>,
+  names: readonly K[],
+): Record<K, number> {
+  const parsed = Object.fromEntries(names.map((name) => [name, Number(values[name])])) as Record<K, number>;
+  if (!names.every((name) => Number.isInteger(parsed[name]) && parsed[name] >= 1)) {
+    console.error(`${bench}: ${names.map((name) => `--${name}`).join(", ")} must be whole numbers ≥ 1`);
+    process.exit(1);
+  }
+  return parsed;
+}
+
+/** first traced as the benches measure it: every span sampled and exported as OTLP protobuf to `sinkUrl`, Prometheus on. */
+export const tracedEnv = (sinkUrl: string) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl,
+  OTEL_TRACES_SAMPLER: "always_on",
+  OTEL_METRICS_EXPORTER: "prometheus",
+});
+
 /** A service command and its environment, given the URL of the hop after it. */
 export type Hop = [command: string, env: (next: string) => Record<string, string | undefined>];
 

@@ -6,13 +6,23 @@
 // utime+stime of the service (from /proc) ÷ requests; ratios are taken within each round.
 // The service runs on CPU 1 and wrk on CPU 0, so the service has a core to itself.
 // Usage: npm run bench:profile-cost [-- --seconds 5 --rounds 7 --records 20]   (needs wrk and taskset)
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
 import { runScopedTempDir } from "../tests/support/temp-dirs";
 import { buildExecutable } from "../tools/build";
-import { cpuMicros, load, median, pinLoadToCpu0, rssMiB, startServer, startSink } from "./lib";
+import {
+  cpuMicros,
+  load,
+  median,
+  pinLoadToCpu0,
+  requireTools,
+  rssMiB,
+  startServer,
+  startSink,
+  tracedEnv,
+  wholeNumbers,
+} from "./lib";
 
 const { values } = parseArgs({
   options: {
@@ -21,17 +31,8 @@ const { values } = parseArgs({
     records: { type: "string", default: "20" },
   },
 });
-const seconds = Number(values.seconds);
-const rounds = Number(values.rounds);
-const records = Number(values.records);
-if (![rounds, seconds, records].every((n) => Number.isInteger(n) && n >= 1)) {
-  console.error("bench:profile-cost: --rounds, --seconds and --records must be whole numbers ≥ 1");
-  process.exit(1);
-}
-if (spawnSync("wrk", ["--version"]).error) {
-  console.error("bench:profile-cost needs wrk: apt-get install wrk");
-  process.exit(1);
-}
+const { seconds, rounds, records } = wholeNumbers("bench:profile-cost", values, ["seconds", "rounds", "records"]);
+requireTools("bench:profile-cost", ["wrk"]);
 const onServerCpu = pinLoadToCpu0("bench:profile-cost");
 
 const outDir = runScopedTempDir("twinbin-profile-cost-");
@@ -40,11 +41,7 @@ const [{ first }, sampled] = await Promise.all([
   buildExecutable(join(import.meta.dir, "references", "sampled.ts"), join(outDir, "sampled")),
 ]);
 const sink = startSink();
-const traced = {
-  OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-  OTEL_TRACES_SAMPLER: "always_on",
-  OTEL_METRICS_EXPORTER: "prometheus",
-};
+const traced = tracedEnv(sink.url);
 
 interface Subject {
   command: string;
