@@ -3,12 +3,23 @@
 // Each round starts two fresh compiled first processes (which one starts first alternates) and loads both for
 // --seconds; "× ref" is the reference's CPU µs per request ÷ the subject's (1.00 = costs nothing), with req/s
 // subject ÷ reference beside it. The "null" pair runs the same configuration twice: its spread is the method's own.
-// CPU 1 busy is both services' CPU over the run: near 100% means they were saturated, not waiting on wrk.
+// CPU 1 busy is both services' CPU over the run: near 100% means they were saturated, not waiting on wrk; CPU 0
+// busy is both wrk processes' CPU over the run, so a load generator at its limit would show.
 // Usage: npm run bench:side-by-side [-- --seconds 8 --rounds 9 --pair profile]   (needs wrk and taskset)
-import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { binaries } from "../tests/support/binaries";
-import { cpuMicros, load, median, pinLoadToCpu0, type Running, startServer, startSink } from "./lib";
+import {
+  cpuMicros,
+  load,
+  median,
+  pinLoadToCpu0,
+  type Running,
+  requireTools,
+  startServer,
+  startSink,
+  tracedEnv,
+  wholeNumbers,
+} from "./lib";
 
 const { values } = parseArgs({
   options: {
@@ -18,25 +29,12 @@ const { values } = parseArgs({
     pair: { type: "string", multiple: true },
   },
 });
-const seconds = Number(values.seconds);
-const rounds = Number(values.rounds);
-if (![rounds, seconds].every((n) => Number.isInteger(n) && n >= 1)) {
-  console.error("bench:side-by-side: --rounds and --seconds must be whole numbers ≥ 1");
-  process.exit(1);
-}
-if (spawnSync("wrk", ["--version"]).error) {
-  console.error("bench:side-by-side needs wrk: apt-get install wrk");
-  process.exit(1);
-}
+const { seconds, rounds } = wholeNumbers("bench:side-by-side", values, ["seconds", "rounds"]);
+requireTools("bench:side-by-side", ["wrk"]);
 const onServerCpu = pinLoadToCpu0("bench:side-by-side");
-const { first } = await binaries();
 const sink = startSink();
 
-const traced = {
-  OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-  OTEL_TRACES_SAMPLER: "always_on",
-  OTEL_METRICS_EXPORTER: "prometheus",
-};
+const traced = tracedEnv(sink.url);
 const disabled = { OTEL_SDK_DISABLED: "true" };
 
 interface Side {
@@ -99,6 +97,7 @@ if (unknown.length > 0) {
   console.error(`bench:side-by-side: unknown --pair ${unknown.join(", ")} (known: ${Object.keys(pairs).join(", ")})`);
   process.exit(1);
 }
+const { first } = await binaries();
 
 interface Round {
   ratio: number;
@@ -109,6 +108,8 @@ interface Round {
   subjectRps: number;
   busy: number;
   wrkCpu: number;
+  /** Both wrk processes' CPU over the run, as a share of CPU 0: well under 100% means the load generator was not the limit. */
+  wrkBusy: number;
 }
 
 async function round(pair: Pair, subjectFirst: boolean): Promise<Round> {
@@ -143,6 +144,7 @@ async function round(pair: Pair, subjectFirst: boolean): Promise<Round> {
       subjectRps: subjectRun.rps,
       busy: (subjectCpu + referenceCpu) / elapsedMicros,
       wrkCpu: (subjectRun.wrkCpu + referenceRun.wrkCpu) / (subjectRun.requests + referenceRun.requests),
+      wrkBusy: (subjectRun.wrkCpu + referenceRun.wrkCpu) / elapsedMicros,
     };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
@@ -168,9 +170,9 @@ console.log(
   `\nbench:side-by-side — GET /fib/10, ${rounds} rounds × ${seconds} s, both services on CPU 1, wrk -t2 -c50 each on CPU 0`,
 );
 console.log(
-  "| pair | × ref by CPU, median [range] | req/s subject ÷ ref, median | CPU µs/req ref → subject (medians) | req/s ref → subject | CPU 1 busy | wrk CPU µs/req | target |",
+  "| pair | × ref by CPU, median [range] | req/s subject ÷ ref, median | CPU µs/req ref → subject (medians) | req/s ref → subject | CPU 1 busy | wrk CPU µs/req | CPU 0 busy (wrk) | target |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---|");
 for (const name of chosen) {
   const rs = results[name] as Round[];
   const pick = (key: keyof Round) => median(rs.map((r) => r[key]));
@@ -180,6 +182,7 @@ for (const name of chosen) {
   console.log(
     `| ${pair.what} | ${f(ratio)} [${range(rs.map((r) => r.ratio))}] | ${f(pick("rpsRatio"))} | ` +
       `${f(pick("reference"), 1)} → ${f(pick("subject"), 1)} | ${f(pick("referenceRps"), 0)} → ` +
-      `${f(pick("subjectRps"), 0)} | ${f(pick("busy") * 100, 0)}% | ${f(pick("wrkCpu"), 1)} | ${target} |`,
+      `${f(pick("subjectRps"), 0)} | ${f(pick("busy") * 100, 0)}% | ${f(pick("wrkCpu"), 1)} | ` +
+      `${f(pick("wrkBusy") * 100, 0)}% | ${target} |`,
   );
 }
