@@ -3,7 +3,12 @@
 // Two things need care inside `--compile` (see docs/distribution.md):
 // - the libSQL addon must be the build target's and embedded: tools/libsql-addon.ts.
 // - identifiers must keep their names (_one, _two, _fibo show in profiles): minify whitespace and syntax only.
-import { mkdirSync } from "node:fs";
+// With bytecode, a service's bytecode is laid out by what its start-up ran (tools/bytecode-order.ts): built once for
+// this machine and started, then built again for the target with that order.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { runScopedTempDir } from "../tests/support/temp-dirs";
+import { recordBytecodeOrder } from "./bytecode-order";
 import { embedLibsqlAddon, libsqlAddon } from "./libsql-addon";
 import { hostTarget, type Target } from "./targets";
 
@@ -15,6 +20,11 @@ export interface BuildOptions {
   target?: Target;
   /** Precompile to JavaScriptCore bytecode (faster start-up); see `BYTECODE_TARGETS` in tools/dist.ts. */
   bytecode?: boolean;
+  /**
+   * With bytecode: the order file to lay it out by; by default one recorded from the entry point's own start
+   * (`startupOrder`); `false` for none.
+   */
+  bytecodeOrder?: string | false;
 }
 
 /** Builds `<outDir>/<service>` (`.exe` on Windows) and returns its path. */
@@ -40,12 +50,14 @@ export async function buildExecutable(
   options: BuildOptions = {},
 ): Promise<string> {
   const target = options.target ?? hostTarget();
+  const bytecode = options.bytecode ?? true;
+  const bytecodeOrder = bytecode ? (options.bytecodeOrder ?? (await startupOrder(entrypoint))) : false;
   const path = `${outfile}${target.exe}`;
   const result = await Bun.build({
     ...bundling(entrypoint, target),
-    compile: { outfile: path, target: target.bun, autoloadDotenv: false, autoloadBunfig: false },
+    compile: { outfile: path, target: target.bun, autoloadDotenv: false, autoloadBunfig: false, bytecodeOrder },
     sourcemap: "linked",
-    bytecode: options.bytecode ?? true,
+    bytecode,
   });
   if (!result.success) {
     throw new AggregateError(
@@ -54,6 +66,29 @@ export async function buildExecutable(
     );
   }
   return path;
+}
+
+const orders = new Map<string, Promise<string>>();
+
+/**
+ * Which bytecode `entrypoint` runs from start to its first /health answer, recorded once per process from a build
+ * for this machine. It applies to every target's build of the same source: functions are matched by their code.
+ */
+export function startupOrder(entrypoint: string): Promise<string> {
+  let order = orders.get(entrypoint);
+  if (!order) {
+    const dir = runScopedTempDir("twinbin-bytecode-order-");
+    order = (async () => {
+      const executable = await buildExecutable(entrypoint, join(dir, "unordered"), { bytecodeOrder: false });
+      try {
+        return await recordBytecodeOrder(executable, join(dir, "order"));
+      } finally {
+        rmSync(executable); // ~120 MB; only the order is kept
+      }
+    })();
+    orders.set(entrypoint, order);
+  }
+  return order;
 }
 
 if (import.meta.main) {

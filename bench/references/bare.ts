@@ -18,3 +18,6 @@ Bun.serve({
     return new Response("not found", { status: 404 });
   },
 });
+
+// Exit normally on SIGTERM, so that the build can record its start-up order (tools/bytecode-order.ts).
+process.on("SIGTERM", () => process.exit(0));

@@ -12,3 +12,6 @@ new Elysia()
     return response.json();
   })
   .listen({ port: Number(process.env.PORT), hostname: "127.0.0.1" });
+
+// Exit normally on SIGTERM, so that the build can record its start-up order (tools/bytecode-order.ts).
+process.on("SIGTERM", () => process.exit(0));
