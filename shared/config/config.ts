@@ -1,4 +1,5 @@
 import { type CleanedEnv, cleanEnv, makeValidator, port, str, url, type ValidatorSpec } from "envalid";
+import { DEFAULT_SAMPLE_HZ } from "../profiling/sample-rate";
 
 // The one configuration system: every setting (the service's own, the shared ones and OpenTelemetry's) is a line
 // in an envalid spec with its default and description; a service validates the union of its specs once, at
@@ -132,7 +133,7 @@ export function serviceSpec(service: string, defaultPort: number, edge: TraceCon
       1,
       1000,
     )({
-      default: 100,
+      default: DEFAULT_SAMPLE_HZ,
       desc: "samples per second a CPU profile takes (/debug/pprof/profile); fewer cost less CPU while one runs (docs/profiling.md)",
     }),
     TRACE_CONTEXT_FROM_CLIENTS: str({

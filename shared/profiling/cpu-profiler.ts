@@ -2,10 +2,10 @@ import { gzipSync } from "node:zlib";
 import { HttpError } from "../http/errors";
 import { type SampledStack, sampleCpu } from "../runtime/runtime";
 import type { CpuProfileInput } from "./pprof";
+import { DEFAULT_SAMPLE_HZ, sampleIntervalMicros } from "./sample-rate";
 import type { SpanTimeline } from "./span-timeline";
 
-/** 100 Hz, as Go's pprof (what a running profile costs: docs/profiling.md). */
-export const SAMPLE_INTERVAL_MICROS = 10_000;
+export const SAMPLE_INTERVAL_MICROS = sampleIntervalMicros(DEFAULT_SAMPLE_HZ);
 const MAX_MARK_MS = 100;
 /**
  * How long the clock mark spins: three sampling intervals where that fits in MAX_MARK_MS, else one (at most

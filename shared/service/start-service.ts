@@ -6,6 +6,7 @@ import { applyMigrations, type EmbeddedMigration, migrationsTable } from "../dat
 import { createLogger, type Logger } from "../logging/logger";
 import { createCpuProfiler } from "../profiling/cpu-profiler";
 import { PROFILE_PATH } from "../profiling/routes";
+import { sampleIntervalMicros } from "../profiling/sample-rate";
 import type { FetchHandler } from "../runtime/runtime";
 import { instrumentLibsqlClient, startTelemetry, type Telemetry } from "../telemetry";
 import { checkOtel, otelSpec, telemetrySettings } from "../telemetry/settings";
@@ -95,7 +96,7 @@ export async function prepareService<C extends ServiceSpec, S extends Record<str
   const readiness: Readiness = { draining: false, check: () => database.ping(READY_TIMEOUT_MS) };
   const profiler = createCpuProfiler(
     telemetry.spanTimeline,
-    Math.round(1e6 / config.CPU_PROFILE_HZ),
+    sampleIntervalMicros(config.CPU_PROFILE_HZ),
     telemetry.identity,
   );
   const app = createServiceApp({
